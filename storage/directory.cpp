@@ -1,0 +1,256 @@
+#include "directory.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace shardscope {
+
+namespace {
+EntryType typeOf(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return EntryType::Regular;
+    if (S_ISDIR(mode))
+        return EntryType::Directory;
+    if (S_ISLNK(mode))
+        return EntryType::Symlink;
+    return EntryType::Other;
+}
+} // namespace
+
+Directory::Directory(UniqueFd fd, std::string path)
+    : m_fd(std::move(fd))
+    , m_path(std::move(path))
+{
+}
+
+Result<Directory> Directory::open(const std::string &path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOTDIR)
+            return fail(ErrorKind::Invalid, path, "not a directory");
+        return failErrno(errno, path, "open directory");
+    }
+    return Directory(UniqueFd(fd), path);
+}
+
+Result<Directory> Directory::create(const std::string &path)
+{
+    if (::mkdir(path.c_str(), 0777) != 0 && errno != EEXIST)
+        return failErrno(errno, path, "mkdir");
+    return open(path);
+}
+
+std::string Directory::filePath(std::string_view name) const
+{
+    if (m_path.empty() || m_path.back() == '/')
+        return m_path + std::string(name);
+    return m_path + "/" + std::string(name);
+}
+
+Result<void> Directory::checkName(std::string_view name) const
+{
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+        name.find('\0') != std::string_view::npos) {
+        return fail(ErrorKind::Unsafe, filePath(name), "not a plain file name inside the shard directory");
+    }
+    return {};
+}
+
+Result<FileStatus> Directory::status(std::string_view name) const
+{
+    if (auto ok = checkName(name); !ok)
+        return std::unexpected(ok.error());
+    const std::string n(name);
+    struct stat st{};
+    if (::fstatat(m_fd.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT)
+            return FileStatus{};
+        return failErrno(errno, filePath(name), "stat");
+    }
+    return FileStatus{typeOf(st.st_mode), uint64_t(st.st_size)};
+}
+
+namespace {
+Result<UniqueFd> openBeneath(int dirFd, const std::string &name, int flags, const std::string &path)
+{
+    // O_NONBLOCK so that a FIFO planted in the directory cannot hang the
+    // open; it is refused below like any other non-regular file.
+    const int fd = ::openat(dirFd, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            return fail(ErrorKind::Unsafe, path, "is a symlink; shard files are never followed through links");
+        return failErrno(errno, path, "open");
+    }
+    UniqueFd owned(fd);
+    struct stat st{};
+    if (::fstat(fd, &st) != 0)
+        return failErrno(errno, path, "fstat");
+    if (!S_ISREG(st.st_mode))
+        return fail(ErrorKind::Invalid, path, "not a regular file");
+    const int fl = ::fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return owned;
+}
+} // namespace
+
+Result<UniqueFd> Directory::openForReading(std::string_view name) const
+{
+    if (auto ok = checkName(name); !ok)
+        return std::unexpected(ok.error());
+    return openBeneath(m_fd.get(), std::string(name), O_RDONLY, filePath(name));
+}
+
+Result<UniqueFd> Directory::openForWriting(std::string_view name) const
+{
+    if (auto ok = checkName(name); !ok)
+        return std::unexpected(ok.error());
+    return openBeneath(m_fd.get(), std::string(name), O_RDWR, filePath(name));
+}
+
+Result<UniqueFd> Directory::createFile(std::string_view name, uint64_t size) const
+{
+    if (auto ok = checkName(name); !ok)
+        return std::unexpected(ok.error());
+    const std::string n(name);
+    const int fd = ::openat(m_fd.get(), n.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return failErrno(errno, filePath(name), "create");
+    UniqueFd owned(fd);
+    if (size > 0 && ::ftruncate(fd, off_t(size)) != 0) {
+        const int err = errno;
+        ::unlinkat(m_fd.get(), n.c_str(), 0);
+        return failErrno(err, filePath(name), "resize to " + std::to_string(size) + " bytes");
+    }
+    return owned;
+}
+
+Result<Directory> Directory::openChild(std::string_view name) const
+{
+    if (auto ok = checkName(name); !ok)
+        return std::unexpected(ok.error());
+    const std::string n(name);
+    const int fd = ::openat(m_fd.get(), n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP || errno == ENOTDIR) {
+            auto st = status(name);
+            if (st && st->type == EntryType::Symlink)
+                return fail(ErrorKind::Unsafe, filePath(name), "is a symlink; shard directories are never followed through links");
+            return fail(ErrorKind::Invalid, filePath(name), "not a directory");
+        }
+        return failErrno(errno, filePath(name), "open directory");
+    }
+    return Directory(UniqueFd(fd), filePath(name));
+}
+
+Result<Directory> Directory::createChild(std::string_view name) const
+{
+    if (auto ok = checkName(name); !ok)
+        return std::unexpected(ok.error());
+    const std::string n(name);
+    if (::mkdirat(m_fd.get(), n.c_str(), 0777) != 0 && errno != EEXIST)
+        return failErrno(errno, filePath(name), "mkdir");
+    return openChild(name);
+}
+
+Result<void> Directory::rename(std::string_view from, std::string_view to) const
+{
+    if (auto ok = checkName(from); !ok)
+        return std::unexpected(ok.error());
+    if (auto ok = checkName(to); !ok)
+        return std::unexpected(ok.error());
+    if (::renameat(m_fd.get(), std::string(from).c_str(), m_fd.get(), std::string(to).c_str()) != 0)
+        return failErrno(errno, filePath(to), "rename from " + std::string(from));
+    return {};
+}
+
+Result<void> Directory::remove(std::string_view name) const
+{
+    if (auto ok = checkName(name); !ok)
+        return std::unexpected(ok.error());
+    if (::unlinkat(m_fd.get(), std::string(name).c_str(), 0) != 0 && errno != ENOENT)
+        return failErrno(errno, filePath(name), "remove");
+    return {};
+}
+
+Result<void> Directory::sync() const
+{
+    if (::fsync(m_fd.get()) != 0)
+        return failErrno(errno, m_path, "fsync directory");
+    return {};
+}
+
+Result<std::vector<std::string>> Directory::list() const
+{
+    // fdopendir takes ownership of the descriptor, so read a duplicate.
+    const int dup = ::openat(m_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dup < 0)
+        return failErrno(errno, m_path, "open directory");
+    DIR *dir = ::fdopendir(dup);
+    if (!dir) {
+        const int err = errno;
+        ::close(dup);
+        return failErrno(err, m_path, "read directory");
+    }
+    std::vector<std::string> names;
+    while (const dirent *e = ::readdir(dir)) {
+        const std::string_view n(e->d_name);
+        if (n != "." && n != "..")
+            names.emplace_back(n);
+    }
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Result<void> writeAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const std::string &path)
+{
+    while (!bytes.empty()) {
+        const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), off_t(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            auto e = failErrno(errno, path, "write of " + std::to_string(bytes.size()) + " bytes");
+            e.error().offset = offset;
+            return e;
+        }
+        bytes = bytes.subspan(size_t(n));
+        offset += uint64_t(n);
+    }
+    return {};
+}
+
+Result<void> readAll(int fd, std::span<uint8_t> bytes, uint64_t offset, const std::string &path)
+{
+    while (!bytes.empty()) {
+        const ssize_t n = ::pread(fd, bytes.data(), bytes.size(), off_t(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            auto e = failErrno(errno, path, "read");
+            e.error().offset = offset;
+            return e;
+        }
+        if (n == 0)
+            return fail(ErrorKind::Corrupt, path, "file ends early", offset);
+        bytes = bytes.subspan(size_t(n));
+        offset += uint64_t(n);
+    }
+    return {};
+}
+
+Result<void> syncFile(int fd, const std::string &path)
+{
+    if (::fsync(fd) != 0)
+        return failErrno(errno, path, "fsync");
+    return {};
+}
+
+} // namespace shardscope

@@ -1,0 +1,339 @@
+#include "shard.h"
+
+#include <algorithm>
+
+namespace shardscope {
+
+Result<void> ShardGeometry::validate(const std::string &path) const
+{
+    if (tableSlots == 0 || tableSlots > kMaxTableSlots) {
+        return fail(ErrorKind::Invalid, path,
+                    "table slots must be between 1 and " + std::to_string(kMaxTableSlots) +
+                        " (the table file's size must fit a u32); got " + std::to_string(tableSlots));
+    }
+    if (packSize == 0)
+        return fail(ErrorKind::Invalid, path, "pack size must be at least 1 byte");
+    return {};
+}
+
+Shard::Shard(std::optional<Directory> dir, std::string path, Table table, Pack pack)
+    : m_dir(std::move(dir))
+    , m_path(std::move(path))
+    , m_table(std::move(table))
+    , m_pack(std::move(pack))
+{
+}
+
+Shard::Shard(Shard &&) noexcept = default;
+Shard &Shard::operator=(Shard &&) noexcept = default;
+Shard::~Shard() = default;
+
+namespace {
+
+// A clearer error than ENOENT for the files a manifest names.
+Error missingGenerationFile(const Directory &dir, const std::string &name, uint32_t gen, bool haveManifest)
+{
+    std::string why = haveManifest ? "the manifest names generation " + std::to_string(gen) + " but its file is missing"
+                                   : "no MF and no table of generation 0: not a shard directory";
+    return Error{ErrorKind::NotFound, dir.filePath(name), std::nullopt, why};
+}
+
+template<typename T>
+Result<T> openGenerationFile(const Directory &dir, uint32_t gen, ShardFile::Access access, bool haveManifest,
+                             const std::string &name)
+{
+    auto opened = T::open(dir, gen, access);
+    if (!opened && opened.error().kind == ErrorKind::NotFound)
+        return std::unexpected(missingGenerationFile(dir, name, gen, haveManifest));
+    return opened;
+}
+
+Result<void> createIfMissing(const Directory &dir, const std::string &name, uint64_t size, bool &created)
+{
+    auto st = dir.status(name);
+    if (!st)
+        return std::unexpected(st.error());
+    if (st->type != EntryType::Missing)
+        return {};
+    auto fd = dir.createFile(name, size);
+    if (!fd)
+        return std::unexpected(fd.error());
+    if (auto r = syncFile(fd->get(), dir.filePath(name)); !r)
+        return r;
+    created = true;
+    return {};
+}
+
+} // namespace
+
+Result<Shard> Shard::open(const std::string &path, bool writable, const ShardGeometry *create)
+{
+    auto dir = Directory::open(path);
+    if (!dir)
+        return std::unexpected(dir.error());
+    auto manifest = ManifestFile::load(*dir);
+    if (!manifest)
+        return std::unexpected(manifest.error());
+    const Manifest active = manifest->has_value() ? (*manifest)->active() : Manifest{};
+
+    if (create) {
+        if (auto ok = create->validate(path); !ok)
+            return std::unexpected(ok.error());
+        bool created = false;
+        if (auto r = createIfMissing(*dir, tableFileName(active.gen),
+                                     uint64_t(create->tableSlots) * kTableEntrySize, created);
+            !r)
+            return std::unexpected(r.error());
+        if (auto r = createIfMissing(*dir, packFileName(active.gen), create->packSize, created); !r)
+            return std::unexpected(r.error());
+        if (created) {
+            if (auto r = dir->sync(); !r)
+                return std::unexpected(r.error());
+        }
+    }
+
+    const auto access = writable ? ShardFile::Access::ReadWrite : ShardFile::Access::ReadOnly;
+    auto table = openGenerationFile<Table>(*dir, active.gen, access, manifest->has_value(), tableFileName(active.gen));
+    if (!table)
+        return std::unexpected(table.error());
+    auto pack = openGenerationFile<Pack>(*dir, active.gen, access, manifest->has_value(), packFileName(active.gen));
+    if (!pack)
+        return std::unexpected(pack.error());
+
+    Shard shard(std::move(*dir), path, std::move(*table), std::move(*pack));
+    shard.m_manifest = *manifest;
+    shard.m_gen = active.gen;
+    shard.m_tableLen = active.tableLen;
+    shard.m_writable = writable;
+    if (auto r = shard.scanCommitted(); !r)
+        return std::unexpected(r.error());
+    if (writable)
+        shard.ensureIndex();
+    return shard;
+}
+
+Result<Shard> Shard::openReadOnly(const std::string &path)
+{
+    return open(path, false, nullptr);
+}
+
+Result<Shard> Shard::openForWriting(const std::string &path)
+{
+    return open(path, true, nullptr);
+}
+
+Result<Shard> Shard::hydrate(const std::string &path, ShardGeometry geometry)
+{
+    return open(path, true, &geometry);
+}
+
+Result<Shard> Shard::fromBytes(std::vector<uint8_t> manifest, std::vector<uint8_t> table, std::vector<uint8_t> pack)
+{
+    std::optional<ManifestCopies> copies;
+    if (!manifest.empty()) {
+        auto decoded = ManifestCopies::decode(manifest, kManifestFileName);
+        if (!decoded)
+            return std::unexpected(decoded.error());
+        copies = *decoded;
+    }
+    const Manifest active = copies ? copies->active() : Manifest{};
+    auto t = Table::fromFile(
+        ShardFile::fromSource(std::make_unique<MemoryByteSource>(std::move(table), tableFileName(active.gen))));
+    if (!t)
+        return std::unexpected(t.error());
+    auto p = Pack::fromFile(
+        ShardFile::fromSource(std::make_unique<MemoryByteSource>(std::move(pack), packFileName(active.gen))));
+    if (!p)
+        return std::unexpected(p.error());
+    // No directory stands behind these bytes, so the shard stays read-only.
+    Shard shard(std::nullopt, "(memory)", std::move(*t), std::move(*p));
+    shard.m_manifest = copies;
+    shard.m_gen = active.gen;
+    shard.m_tableLen = active.tableLen;
+    if (auto r = shard.scanCommitted(); !r)
+        return std::unexpected(r.error());
+    return shard;
+}
+
+Manifest Shard::manifest() const
+{
+    return m_manifest ? m_manifest->active() : Manifest{};
+}
+
+uint32_t Shard::slotCount() const
+{
+    return std::min(m_tableLen, capacity());
+}
+
+Result<void> Shard::scanCommitted()
+{
+    const uint32_t n = slotCount();
+    if (m_writable && m_tableLen > capacity()) {
+        return fail(ErrorKind::Corrupt, m_dir->filePath(kManifestFileName),
+                    "table_len " + std::to_string(m_tableLen) + " exceeds the table's " + std::to_string(capacity()) +
+                        " slots; repair the shard before writing to it",
+                    uint64_t(m_manifest ? m_manifest->activeIndex() : 0) * Manifest::kEncodedSize + 12);
+    }
+    uint64_t next = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+        const Entry e = m_table.slot(i);
+        // Tombstones keep no pack bytes: counting their 0xFFFFFFFF offset is
+        // the reference writer's wrap-around defect.
+        if (e.isTombstone())
+            continue;
+        if (m_writable && !m_pack.file().bytes().contains(e.offset, e.len)) {
+            return fail(ErrorKind::Corrupt, m_table.file().path(),
+                        "slot " + std::to_string(i) + " points at pack bytes [" + std::to_string(e.offset) + ", " +
+                            std::to_string(e.end()) + ") beyond the pack's " + std::to_string(packSize()) +
+                            " bytes; repair the shard before writing to it",
+                        uint64_t(i) * kTableEntrySize + 24);
+        }
+        next = std::max(next, e.end());
+    }
+    m_nextOffset = next;
+    return {};
+}
+
+void Shard::ensureIndex() const
+{
+    if (m_indexBuilt)
+        return;
+    const uint32_t n = slotCount();
+    m_index.clear();
+    m_index.reserve(n);
+    m_indexHasDuplicates = false;
+    for (uint32_t i = 0; i < n; ++i) {
+        const Entry e = m_table.slot(i);
+        if (e.isTombstone() || e.key.isZero())
+            continue;
+        if (!m_index.insert(e.key, i))
+            m_indexHasDuplicates = true;
+    }
+    m_indexBuilt = true;
+}
+
+Result<std::span<const uint8_t>> Shard::data(const Entry &entry) const
+{
+    if (entry.isTombstone())
+        return fail(ErrorKind::Invalid, m_pack.file().path(), "a tombstone has no data");
+    return m_pack.read(entry.offset, entry.len);
+}
+
+std::optional<uint32_t> Shard::find(const Key &key) const
+{
+    if (key.isZero())
+        return std::nullopt;
+    ensureIndex();
+    return m_index.find(key);
+}
+
+Result<std::optional<std::span<const uint8_t>>> Shard::get(const Key &key) const
+{
+    const auto slot = find(key);
+    if (!slot)
+        return std::optional<std::span<const uint8_t>>();
+    auto bytes = data(m_table.slot(*slot));
+    if (!bytes)
+        return std::unexpected(bytes.error());
+    return std::optional<std::span<const uint8_t>>(*bytes);
+}
+
+bool Shard::hasSpace(uint64_t dataLen) const
+{
+    if (!m_writable || m_tableLen >= capacity())
+        return false;
+    // 0xFFFFFFFF is the tombstone marker, so no entry may start there.
+    if (m_nextOffset >= kTombstoneOffset)
+        return false;
+    return dataLen <= packSize() && m_nextOffset <= packSize() - dataLen;
+}
+
+Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
+{
+    if (!m_writable)
+        return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
+    if (key.isZero())
+        return fail(ErrorKind::Invalid, m_path, "the all-zero key is not a valid key");
+    if (exists(key))
+        return false;
+    if (!hasSpace(data.size())) {
+        const bool tableFull = m_tableLen >= capacity();
+        return fail(ErrorKind::Full, tableFull ? m_table.file().path() : m_pack.file().path(),
+                    tableFull ? "shard is full: all " + std::to_string(capacity()) + " table slots are in use"
+                              : "shard is full: " + std::to_string(data.size()) + " bytes do not fit in the " +
+                                    std::to_string(packSize() > m_nextOffset ? packSize() - m_nextOffset : 0) +
+                                    " bytes left in the pack",
+                    tableFull ? std::optional<uint64_t>(uint64_t(m_tableLen) * kTableEntrySize)
+                              : std::optional<uint64_t>(m_nextOffset));
+    }
+    const auto offset = uint32_t(m_nextOffset);
+    // Data first, then the slot that points at it; neither is committed
+    // until flush() saves the manifest, and a failure leaves the counters as
+    // they were so the next append reuses the same place.
+    if (auto r = m_pack.write(offset, data); !r)
+        return std::unexpected(r.error());
+    const Entry entry{key, offset, uint32_t(data.size())};
+    if (auto r = m_table.writeSlot(m_tableLen, entry); !r)
+        return std::unexpected(r.error());
+    m_index.insert(key, m_tableLen);
+    ++m_tableLen;
+    m_nextOffset = entry.end();
+    m_dirty = true;
+    return true;
+}
+
+Result<bool> Shard::remove(const Key &key)
+{
+    if (!m_writable)
+        return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
+    const auto slot = find(key);
+    if (!slot)
+        return false;
+    if (auto r = m_table.writeSlot(*slot, Entry::tombstone()); !r)
+        return std::unexpected(r.error());
+    m_index.erase(key);
+    if (m_indexHasDuplicates) {
+        // A damaged shard may hold the key again further on; readers then see that slot.
+        for (uint32_t i = *slot + 1; i < slotCount(); ++i) {
+            const Entry e = m_table.slot(i);
+            if (!e.isTombstone() && e.key == key) {
+                m_index.insert(key, i);
+                break;
+            }
+        }
+    }
+    m_dirty = true;
+    return true;
+}
+
+Result<void> Shard::flush()
+{
+    if (!m_writable)
+        return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
+    // Data and slots must be durable before the manifest that commits them.
+    if (auto r = m_pack.sync(); !r)
+        return r;
+    if (auto r = m_table.sync(); !r)
+        return r;
+    auto saved = ManifestFile::save(*m_dir, m_manifest, m_gen, m_tableLen);
+    if (!saved)
+        return std::unexpected(saved.error());
+    m_manifest = *saved;
+    m_dirty = false;
+    return {};
+}
+
+Result<void> Shard::removeGeneration(uint32_t gen)
+{
+    if (!m_writable)
+        return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
+    if (gen == m_gen)
+        return fail(ErrorKind::Invalid, m_dir->filePath(tableFileName(gen)), "refusing to remove the current generation");
+    if (auto r = m_dir->remove(tableFileName(gen)); !r)
+        return r;
+    if (auto r = m_dir->remove(packFileName(gen)); !r)
+        return r;
+    return m_dir->sync();
+}
+
+} // namespace shardscope
