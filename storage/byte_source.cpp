@@ -12,9 +12,9 @@ Result<std::span<const uint8_t>> ByteSource::read(uint64_t offset, uint64_t leng
 {
     if (!contains(offset, length)) {
         return fail(ErrorKind::Corrupt, name(),
-                    "range of " + std::to_string(length) + " bytes lies beyond the end of the file (size " +
-                        std::to_string(size()) + ")",
-                    offset);
+            "range of " + std::to_string(length) + " bytes lies beyond the end of the file (size "
+                + std::to_string(size()) + ")",
+            offset);
     }
     if (length == 0)
         return std::span<const uint8_t>();
@@ -22,14 +22,13 @@ Result<std::span<const uint8_t>> ByteSource::read(uint64_t offset, uint64_t leng
 }
 
 MemoryByteSource::MemoryByteSource(std::vector<uint8_t> bytes, std::string name)
-    : m_bytes(std::move(bytes))
-    , m_name(std::move(name))
-{
-}
+    : m_bytes(std::move(bytes)), m_name(std::move(name))
+{ }
 
 Result<MappedFile> MappedFile::map(int fd, std::string path)
 {
-    struct stat st{};
+    struct stat st {
+    };
     if (::fstat(fd, &st) != 0)
         return failErrno(errno, path, "fstat");
     MappedFile file;
@@ -48,8 +47,7 @@ MappedFile::MappedFile(MappedFile &&other) noexcept
     : m_data(std::exchange(other.m_data, nullptr))
     , m_size(std::exchange(other.m_size, 0))
     , m_path(std::move(other.m_path))
-{
-}
+{ }
 
 MappedFile &MappedFile::operator=(MappedFile &&other) noexcept
 {

@@ -23,11 +23,8 @@ EntryType typeOf(mode_t mode)
 }
 } // namespace
 
-Directory::Directory(UniqueFd fd, std::string path)
-    : m_fd(std::move(fd))
-    , m_path(std::move(path))
-{
-}
+Directory::Directory(UniqueFd fd, std::string path) : m_fd(std::move(fd)), m_path(std::move(path))
+{ }
 
 Result<Directory> Directory::open(const std::string &path)
 {
@@ -56,8 +53,8 @@ std::string Directory::filePath(std::string_view name) const
 
 Result<void> Directory::checkName(std::string_view name) const
 {
-    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
-        name.find('\0') != std::string_view::npos) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos
+        || name.find('\0') != std::string_view::npos) {
         return fail(ErrorKind::Unsafe, filePath(name), "not a plain file name inside the shard directory");
     }
     return {};
@@ -68,13 +65,14 @@ Result<FileStatus> Directory::status(std::string_view name) const
     if (auto ok = checkName(name); !ok)
         return std::unexpected(ok.error());
     const std::string n(name);
-    struct stat st{};
+    struct stat st {
+    };
     if (::fstatat(m_fd.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT)
-            return FileStatus{};
+            return FileStatus {};
         return failErrno(errno, filePath(name), "stat");
     }
-    return FileStatus{typeOf(st.st_mode), uint64_t(st.st_size)};
+    return FileStatus { typeOf(st.st_mode), uint64_t(st.st_size) };
 }
 
 namespace {
@@ -89,7 +87,8 @@ Result<UniqueFd> openBeneath(int dirFd, const std::string &name, int flags, cons
         return failErrno(errno, path, "open");
     }
     UniqueFd owned(fd);
-    struct stat st{};
+    struct stat st {
+    };
     if (::fstat(fd, &st) != 0)
         return failErrno(errno, path, "fstat");
     if (!S_ISREG(st.st_mode))
@@ -142,7 +141,8 @@ Result<Directory> Directory::openChild(std::string_view name) const
         if (errno == ELOOP || errno == ENOTDIR) {
             auto st = status(name);
             if (st && st->type == EntryType::Symlink)
-                return fail(ErrorKind::Unsafe, filePath(name), "is a symlink; shard directories are never followed through links");
+                return fail(ErrorKind::Unsafe, filePath(name),
+                    "is a symlink; shard directories are never followed through links");
             return fail(ErrorKind::Invalid, filePath(name), "not a directory");
         }
         return failErrno(errno, filePath(name), "open directory");

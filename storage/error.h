@@ -11,12 +11,12 @@
 namespace shardscope {
 
 enum class ErrorKind {
-    Io,        // the operating system refused or failed
-    Corrupt,   // the bytes on disk break the format
-    NotFound,  // a file or key that should be there is not
-    Full,      // no room left in the table or the pack
-    Invalid,   // the caller asked for something the format does not allow
-    Unsafe,    // a path leads outside the shard directory
+    Io, // the operating system refused or failed
+    Corrupt, // the bytes on disk break the format
+    NotFound, // a file or key that should be there is not
+    Full, // no room left in the table or the pack
+    Invalid, // the caller asked for something the format does not allow
+    Unsafe, // a path leads outside the shard directory
     Cancelled, // the caller stopped a long operation
 };
 
@@ -24,7 +24,7 @@ enum class ErrorKind {
 
 struct Error {
     ErrorKind kind = ErrorKind::Io;
-    std::string file;               // path of the file concerned, empty if none
+    std::string file; // path of the file concerned, empty if none
     std::optional<uint64_t> offset; // byte offset in that file, if one is to blame
     std::string message;
 
@@ -32,13 +32,12 @@ struct Error {
     [[nodiscard]] std::string describe() const;
 };
 
-template<typename T>
-using Result = std::expected<T, Error>;
+template<typename T> using Result = std::expected<T, Error>;
 
-[[nodiscard]] inline std::unexpected<Error> fail(ErrorKind kind, std::string file, std::string message,
-                                                 std::optional<uint64_t> offset = std::nullopt)
+[[nodiscard]] inline std::unexpected<Error> fail(
+    ErrorKind kind, std::string file, std::string message, std::optional<uint64_t> offset = std::nullopt)
 {
-    return std::unexpected(Error{kind, std::move(file), offset, std::move(message)});
+    return std::unexpected(Error { kind, std::move(file), offset, std::move(message) });
 }
 
 // An Io error from errno, with the operation that failed ("open", "fsync").

@@ -13,10 +13,7 @@ namespace shardscope {
 class JsonWriter
 {
 public:
-    explicit JsonWriter(int indent = 2)
-        : m_indent(indent)
-    {
-    }
+    explicit JsonWriter(int indent = 2) : m_indent(indent) { }
 
     JsonWriter &beginObject();
     JsonWriter &endObject();

@@ -6,12 +6,12 @@ namespace shardscope {
 
 Key Key::fromBytes(const uint8_t *bytes)
 {
-    return Key({loadU64(bytes), loadU64(bytes + 8), loadU64(bytes + 16)});
+    return Key({ loadU64(bytes), loadU64(bytes + 8), loadU64(bytes + 16) });
 }
 
 std::optional<Key> Key::fromHex(std::string_view hex)
 {
-    std::array<uint8_t, kSize> raw{};
+    std::array<uint8_t, kSize> raw {};
     if (!shardscope::fromHex(hex, raw))
         return std::nullopt;
     return fromBytes(raw.data());
@@ -25,7 +25,7 @@ void Key::toBytes(uint8_t *out) const
 
 std::array<uint8_t, Key::kSize> Key::bytes() const
 {
-    std::array<uint8_t, kSize> out{};
+    std::array<uint8_t, kSize> out {};
     toBytes(out.data());
     return out;
 }

@@ -18,10 +18,7 @@ public:
     static constexpr size_t kSize = 24;
 
     constexpr Key() = default;
-    constexpr explicit Key(std::array<uint64_t, 3> words)
-        : m_words(words)
-    {
-    }
+    constexpr explicit Key(std::array<uint64_t, 3> words) : m_words(words) { }
 
     [[nodiscard]] static Key fromBytes(const uint8_t *bytes);
     [[nodiscard]] static Key fromBytes(std::span<const uint8_t, kSize> bytes) { return fromBytes(bytes.data()); }
@@ -46,7 +43,7 @@ public:
     }
 
 private:
-    std::array<uint64_t, 3> m_words{};
+    std::array<uint64_t, 3> m_words {};
 };
 
 // -1, 0 or 1 like the reference's KeyCompare.

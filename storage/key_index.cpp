@@ -22,7 +22,7 @@ void KeyIndex::reserve(size_t count)
 void KeyIndex::rehash(size_t bucketCount)
 {
     std::vector<Bucket> old = std::move(m_buckets);
-    m_buckets.assign(bucketCount, Bucket{});
+    m_buckets.assign(bucketCount, Bucket {});
     m_mask = bucketCount - 1;
     m_size = 0;
     for (const Bucket &b : old) {
@@ -84,7 +84,7 @@ void KeyIndex::erase(const Key &key)
             hole = j;
         }
     }
-    m_buckets[hole] = Bucket{};
+    m_buckets[hole] = Bucket {};
     --m_size;
 }
 

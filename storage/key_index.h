@@ -29,7 +29,7 @@ private:
         uint32_t slotPlusOne = 0; // 0 marks an empty bucket
     };
     void rehash(size_t bucketCount);
-    [[nodiscard]] size_t home(const Key &key) const { return KeyHash{}(key) & m_mask; }
+    [[nodiscard]] size_t home(const Key &key) const { return KeyHash {}(key)&m_mask; }
 
     std::vector<Bucket> m_buckets;
     size_t m_mask = 0;

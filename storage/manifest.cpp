@@ -13,7 +13,7 @@ namespace shardscope {
 
 Manifest Manifest::decode(const uint8_t *bytes)
 {
-    return Manifest{loadU64(bytes), loadU32(bytes + 8), loadU32(bytes + 12)};
+    return Manifest { loadU64(bytes), loadU32(bytes + 8), loadU32(bytes + 12) };
 }
 
 void Manifest::encodeTo(uint8_t *out) const
@@ -28,8 +28,8 @@ Result<ManifestCopies> ManifestCopies::decode(std::span<const uint8_t> file, con
 {
     if (file.size() < kEncodedSizeOfFile) {
         return fail(ErrorKind::Corrupt, path,
-                    "manifest is " + std::to_string(file.size()) + " bytes; it must hold two 32-byte copies (64 bytes)",
-                    file.size());
+            "manifest is " + std::to_string(file.size()) + " bytes; it must hold two 32-byte copies (64 bytes)",
+            file.size());
     }
     ManifestCopies m;
     m.fileSize = file.size();
@@ -52,7 +52,8 @@ Result<std::optional<ManifestCopies>> ManifestFile::load(const Directory &dir)
     if (!fd)
         return std::unexpected(fd.error());
     const std::string path = dir.filePath(kManifestFileName);
-    struct stat s{};
+    struct stat s {
+    };
     if (::fstat(fd->get(), &s) != 0)
         return failErrno(errno, path, "fstat");
     // Only the first 64 bytes mean anything; a longer file is read as if cut.
@@ -66,11 +67,11 @@ Result<std::optional<ManifestCopies>> ManifestFile::load(const Directory &dir)
     return std::optional<ManifestCopies>(*copies);
 }
 
-Result<ManifestCopies> ManifestFile::save(const Directory &dir, const std::optional<ManifestCopies> &current,
-                                          uint32_t gen, uint32_t tableLen)
+Result<ManifestCopies> ManifestFile::save(
+    const Directory &dir, const std::optional<ManifestCopies> &current, uint32_t gen, uint32_t tableLen)
 {
     const std::string path = dir.filePath(kManifestFileName);
-    ManifestCopies next = current.value_or(ManifestCopies{});
+    ManifestCopies next = current.value_or(ManifestCopies {});
     const int active = next.activeIndex();
     const int target = 1 - active;
     uint64_t nonce = next.active().nonce + 1;
@@ -78,7 +79,7 @@ Result<ManifestCopies> ManifestFile::save(const Directory &dir, const std::optio
     // this one while still active; stepping the nonce keeps the A/B rule.
     if (int(nonce & 1) != target)
         ++nonce;
-    next.copies[size_t(target)] = Manifest{nonce, gen, tableLen};
+    next.copies[size_t(target)] = Manifest { nonce, gen, tableLen };
     next.reservedZero[size_t(target)] = true;
 
     const bool created = !current.has_value();
@@ -88,13 +89,14 @@ Result<ManifestCopies> ManifestFile::save(const Directory &dir, const std::optio
         if (!st)
             return std::unexpected(st.error());
         if (st->type != EntryType::Missing)
-            return fail(ErrorKind::Invalid, path, "manifest appeared while the shard was open; refusing to overwrite it");
+            return fail(
+                ErrorKind::Invalid, path, "manifest appeared while the shard was open; refusing to overwrite it");
         auto made = dir.createFile(kManifestFileName, 0);
         if (!made)
             return std::unexpected(made.error());
         fd = std::move(*made);
         // A new MF gets both copies in one write: the untouched one stays zero.
-        std::array<uint8_t, ManifestCopies::kEncodedSizeOfFile> image{};
+        std::array<uint8_t, ManifestCopies::kEncodedSizeOfFile> image {};
         next.copies[size_t(target)].encodeTo(image.data() + size_t(target) * Manifest::kEncodedSize);
         if (auto r = writeAll(fd.get(), image, 0, path); !r)
             return std::unexpected(r.error());
@@ -103,7 +105,7 @@ Result<ManifestCopies> ManifestFile::save(const Directory &dir, const std::optio
         if (!opened)
             return std::unexpected(opened.error());
         fd = std::move(*opened);
-        std::array<uint8_t, Manifest::kEncodedSize> copy{};
+        std::array<uint8_t, Manifest::kEncodedSize> copy {};
         next.copies[size_t(target)].encodeTo(copy.data());
         if (auto r = writeAll(fd.get(), copy, uint64_t(target) * Manifest::kEncodedSize, path); !r)
             return std::unexpected(r.error());

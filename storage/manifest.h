@@ -29,8 +29,8 @@ struct Manifest {
 
 // Both copies as they lie in MF, and which one readers take.
 struct ManifestCopies {
-    std::array<Manifest, 2> copies{};
-    std::array<bool, 2> reservedZero{true, true};
+    std::array<Manifest, 2> copies {};
+    std::array<bool, 2> reservedZero { true, true };
     uint64_t fileSize = kEncodedSizeOfFile;
 
     static constexpr uint64_t kEncodedSizeOfFile = 2 * Manifest::kEncodedSize;
@@ -53,8 +53,8 @@ public:
     // Commits `gen` and `tableLen`: writes them into the inactive copy with the
     // next nonce of that copy's parity, then fsyncs MF (and the directory when
     // MF is new). Returns the copies as they now are on disk.
-    [[nodiscard]] static Result<ManifestCopies> save(const Directory &dir, const std::optional<ManifestCopies> &current,
-                                                     uint32_t gen, uint32_t tableLen);
+    [[nodiscard]] static Result<ManifestCopies> save(
+        const Directory &dir, const std::optional<ManifestCopies> &current, uint32_t gen, uint32_t tableLen);
 };
 
 } // namespace shardscope

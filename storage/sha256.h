@@ -25,8 +25,8 @@ public:
 private:
     void compress(const uint8_t *block);
 
-    std::array<uint32_t, 8> m_state{};
-    std::array<uint8_t, 64> m_block{};
+    std::array<uint32_t, 8> m_state {};
+    std::array<uint8_t, 64> m_block {};
     size_t m_blockLen = 0;
     uint64_t m_totalLen = 0;
 };

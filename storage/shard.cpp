@@ -8,8 +8,8 @@ Result<void> ShardGeometry::validate(const std::string &path) const
 {
     if (tableSlots == 0 || tableSlots > kMaxTableSlots) {
         return fail(ErrorKind::Invalid, path,
-                    "table slots must be between 1 and " + std::to_string(kMaxTableSlots) +
-                        " (the table file's size must fit a u32); got " + std::to_string(tableSlots));
+            "table slots must be between 1 and " + std::to_string(kMaxTableSlots)
+                + " (the table file's size must fit a u32); got " + std::to_string(tableSlots));
     }
     if (packSize == 0)
         return fail(ErrorKind::Invalid, path, "pack size must be at least 1 byte");
@@ -17,12 +17,8 @@ Result<void> ShardGeometry::validate(const std::string &path) const
 }
 
 Shard::Shard(std::optional<Directory> dir, std::string path, Table table, Pack pack)
-    : m_dir(std::move(dir))
-    , m_path(std::move(path))
-    , m_table(std::move(table))
-    , m_pack(std::move(pack))
-{
-}
+    : m_dir(std::move(dir)), m_path(std::move(path)), m_table(std::move(table)), m_pack(std::move(pack))
+{ }
 
 Shard::Shard(Shard &&) noexcept = default;
 Shard &Shard::operator=(Shard &&) noexcept = default;
@@ -35,12 +31,12 @@ Error missingGenerationFile(const Directory &dir, const std::string &name, uint3
 {
     std::string why = haveManifest ? "the manifest names generation " + std::to_string(gen) + " but its file is missing"
                                    : "no MF and no table of generation 0: not a shard directory";
-    return Error{ErrorKind::NotFound, dir.filePath(name), std::nullopt, why};
+    return Error { ErrorKind::NotFound, dir.filePath(name), std::nullopt, why };
 }
 
 template<typename T>
-Result<T> openGenerationFile(const Directory &dir, uint32_t gen, ShardFile::Access access, bool haveManifest,
-                             const std::string &name)
+Result<T> openGenerationFile(
+    const Directory &dir, uint32_t gen, ShardFile::Access access, bool haveManifest, const std::string &name)
 {
     auto opened = T::open(dir, gen, access);
     if (!opened && opened.error().kind == ErrorKind::NotFound)
@@ -74,14 +70,14 @@ Result<Shard> Shard::open(const std::string &path, bool writable, const ShardGeo
     auto manifest = ManifestFile::load(*dir);
     if (!manifest)
         return std::unexpected(manifest.error());
-    const Manifest active = manifest->has_value() ? (*manifest)->active() : Manifest{};
+    const Manifest active = manifest->has_value() ? (*manifest)->active() : Manifest {};
 
     if (create) {
         if (auto ok = create->validate(path); !ok)
             return std::unexpected(ok.error());
         bool created = false;
-        if (auto r = createIfMissing(*dir, tableFileName(active.gen),
-                                     uint64_t(create->tableSlots) * kTableEntrySize, created);
+        if (auto r
+            = createIfMissing(*dir, tableFileName(active.gen), uint64_t(create->tableSlots) * kTableEntrySize, created);
             !r)
             return std::unexpected(r.error());
         if (auto r = createIfMissing(*dir, packFileName(active.gen), create->packSize, created); !r)
@@ -136,7 +132,7 @@ Result<Shard> Shard::fromBytes(std::vector<uint8_t> manifest, std::vector<uint8_
             return std::unexpected(decoded.error());
         copies = *decoded;
     }
-    const Manifest active = copies ? copies->active() : Manifest{};
+    const Manifest active = copies ? copies->active() : Manifest {};
     auto t = Table::fromFile(
         ShardFile::fromSource(std::make_unique<MemoryByteSource>(std::move(table), tableFileName(active.gen))));
     if (!t)
@@ -157,7 +153,7 @@ Result<Shard> Shard::fromBytes(std::vector<uint8_t> manifest, std::vector<uint8_
 
 Manifest Shard::manifest() const
 {
-    return m_manifest ? m_manifest->active() : Manifest{};
+    return m_manifest ? m_manifest->active() : Manifest {};
 }
 
 uint32_t Shard::slotCount() const
@@ -170,9 +166,9 @@ Result<void> Shard::scanCommitted()
     const uint32_t n = slotCount();
     if (m_writable && m_tableLen > capacity()) {
         return fail(ErrorKind::Corrupt, m_dir->filePath(kManifestFileName),
-                    "table_len " + std::to_string(m_tableLen) + " exceeds the table's " + std::to_string(capacity()) +
-                        " slots; repair the shard before writing to it",
-                    uint64_t(m_manifest ? m_manifest->activeIndex() : 0) * Manifest::kEncodedSize + 12);
+            "table_len " + std::to_string(m_tableLen) + " exceeds the table's " + std::to_string(capacity())
+                + " slots; repair the shard before writing to it",
+            uint64_t(m_manifest ? m_manifest->activeIndex() : 0) * Manifest::kEncodedSize + 12);
     }
     uint64_t next = 0;
     for (uint32_t i = 0; i < n; ++i) {
@@ -183,10 +179,10 @@ Result<void> Shard::scanCommitted()
             continue;
         if (m_writable && !m_pack.file().bytes().contains(e.offset, e.len)) {
             return fail(ErrorKind::Corrupt, m_table.file().path(),
-                        "slot " + std::to_string(i) + " points at pack bytes [" + std::to_string(e.offset) + ", " +
-                            std::to_string(e.end()) + ") beyond the pack's " + std::to_string(packSize()) +
-                            " bytes; repair the shard before writing to it",
-                        uint64_t(i) * kTableEntrySize + 24);
+                "slot " + std::to_string(i) + " points at pack bytes [" + std::to_string(e.offset) + ", "
+                    + std::to_string(e.end()) + ") beyond the pack's " + std::to_string(packSize())
+                    + " bytes; repair the shard before writing to it",
+                uint64_t(i) * kTableEntrySize + 24);
         }
         next = std::max(next, e.end());
     }
@@ -259,12 +255,12 @@ Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
     if (!hasSpace(data.size())) {
         const bool tableFull = m_tableLen >= capacity();
         return fail(ErrorKind::Full, tableFull ? m_table.file().path() : m_pack.file().path(),
-                    tableFull ? "shard is full: all " + std::to_string(capacity()) + " table slots are in use"
-                              : "shard is full: " + std::to_string(data.size()) + " bytes do not fit in the " +
-                                    std::to_string(packSize() > m_nextOffset ? packSize() - m_nextOffset : 0) +
-                                    " bytes left in the pack",
-                    tableFull ? std::optional<uint64_t>(uint64_t(m_tableLen) * kTableEntrySize)
-                              : std::optional<uint64_t>(m_nextOffset));
+            tableFull ? "shard is full: all " + std::to_string(capacity()) + " table slots are in use"
+                      : "shard is full: " + std::to_string(data.size()) + " bytes do not fit in the "
+                    + std::to_string(packSize() > m_nextOffset ? packSize() - m_nextOffset : 0)
+                    + " bytes left in the pack",
+            tableFull ? std::optional<uint64_t>(uint64_t(m_tableLen) * kTableEntrySize)
+                      : std::optional<uint64_t>(m_nextOffset));
     }
     const auto offset = uint32_t(m_nextOffset);
     // Data first, then the slot that points at it; neither is committed
@@ -272,7 +268,7 @@ Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
     // they were so the next append reuses the same place.
     if (auto r = m_pack.write(offset, data); !r)
         return std::unexpected(r.error());
-    const Entry entry{key, offset, uint32_t(data.size())};
+    const Entry entry { key, offset, uint32_t(data.size()) };
     if (auto r = m_table.writeSlot(m_tableLen, entry); !r)
         return std::unexpected(r.error());
     m_index.insert(key, m_tableLen);
@@ -328,7 +324,8 @@ Result<void> Shard::removeGeneration(uint32_t gen)
     if (!m_writable)
         return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
     if (gen == m_gen)
-        return fail(ErrorKind::Invalid, m_dir->filePath(tableFileName(gen)), "refusing to remove the current generation");
+        return fail(
+            ErrorKind::Invalid, m_dir->filePath(tableFileName(gen)), "refusing to remove the current generation");
     if (auto r = m_dir->remove(tableFileName(gen)); !r)
         return r;
     if (auto r = m_dir->remove(packFileName(gen)); !r)

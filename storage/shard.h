@@ -63,8 +63,8 @@ public:
     // generation's table and pack are created at the given sizes if missing.
     [[nodiscard]] static Result<Shard> hydrate(const std::string &path, ShardGeometry geometry = {});
     // Over bytes that did not come from a directory (tests, fuzzing); read-only.
-    [[nodiscard]] static Result<Shard> fromBytes(std::vector<uint8_t> manifest, std::vector<uint8_t> table,
-                                                 std::vector<uint8_t> pack);
+    [[nodiscard]] static Result<Shard> fromBytes(
+        std::vector<uint8_t> manifest, std::vector<uint8_t> table, std::vector<uint8_t> pack);
 
     Shard(Shard &&) noexcept;
     Shard &operator=(Shard &&) noexcept;
@@ -115,8 +115,8 @@ public:
     // Copies the live committed entries, sorted by key, into generation gen+1
     // and commits it. The shard must have no unflushed changes. The old
     // generation's files stay until removeGeneration().
-    [[nodiscard]] Result<CompactionResult> compact(const CompactionOptions &options = {},
-                                                   const CompactionProgressFn &progress = {});
+    [[nodiscard]] Result<CompactionResult> compact(
+        const CompactionOptions &options = {}, const CompactionProgressFn &progress = {});
     // Removes the table and pack of a generation that is not current.
     [[nodiscard]] Result<void> removeGeneration(uint32_t gen);
 

@@ -75,7 +75,7 @@ std::string infoText(const Shard &shard)
     out += format("tombstones:  %u\n", counts.tombstones);
     const double fill = shard.packSize() ? 100.0 * double(shard.nextOffset()) / double(shard.packSize()) : 0.0;
     out += format("pack:        %llu of %llu bytes used (%.1f%%)\n", (unsigned long long)shard.nextOffset(),
-                  (unsigned long long)shard.packSize(), fill);
+        (unsigned long long)shard.packSize(), fill);
     return out;
 }
 

@@ -33,7 +33,8 @@ Result<void> ShardFile::write(uint64_t offset, std::span<const uint8_t> bytes) c
     // Writes never grow the file: it was sized when created, and the mapping
     // only covers that size.
     if (!m_source->contains(offset, bytes.size()))
-        return fail(ErrorKind::Invalid, path(), "write of " + std::to_string(bytes.size()) + " bytes past the end", offset);
+        return fail(
+            ErrorKind::Invalid, path(), "write of " + std::to_string(bytes.size()) + " bytes past the end", offset);
     return writeAll(m_fd.get(), bytes, offset, path());
 }
 
@@ -44,8 +45,7 @@ Result<void> ShardFile::sync() const
     return syncFile(m_fd.get(), path());
 }
 
-Table::Table(ShardFile file)
-    : m_file(std::move(file))
+Table::Table(ShardFile file) : m_file(std::move(file))
 {
     m_capacity = uint32_t(m_file.size() / kTableEntrySize);
     if (m_capacity > 0)
@@ -67,8 +67,8 @@ Result<Table> Table::fromFile(ShardFile file)
         return fail(ErrorKind::Corrupt, file.path(), "table file is empty; it must hold at least one 32-byte slot", 0);
     if (size % kTableEntrySize != 0) {
         return fail(ErrorKind::Corrupt, file.path(),
-                    "table file size " + std::to_string(size) + " is not a multiple of 32; the last slot is cut short",
-                    size - size % kTableEntrySize);
+            "table file size " + std::to_string(size) + " is not a multiple of 32; the last slot is cut short",
+            size - size % kTableEntrySize);
     }
     if (size > uint64_t(kMaxTableSlots) * kTableEntrySize)
         return fail(ErrorKind::Corrupt, file.path(), "table file is larger than 4 GiB, beyond any u32 table length", 0);
@@ -82,7 +82,7 @@ Entry Table::slot(uint32_t slot) const
 
 Result<void> Table::writeSlot(uint32_t slot, const Entry &entry) const
 {
-    std::array<uint8_t, kTableEntrySize> raw{};
+    std::array<uint8_t, kTableEntrySize> raw {};
     entry.encodeTo(raw.data());
     return m_file.write(uint64_t(slot) * kTableEntrySize, raw);
 }

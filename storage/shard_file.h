@@ -81,10 +81,7 @@ public:
     [[nodiscard]] Result<void> sync() const { return m_file.sync(); }
 
 private:
-    explicit Pack(ShardFile file)
-        : m_file(std::move(file))
-    {
-    }
+    explicit Pack(ShardFile file) : m_file(std::move(file)) { }
     ShardFile m_file;
 };
 

@@ -15,7 +15,7 @@ std::string childPath(const std::string &relPath, uint8_t byte)
 
 std::optional<ContentId> contentIdFromHex(std::string_view hex)
 {
-    ContentId cid{};
+    ContentId cid {};
     if (!fromHex(hex, cid))
         return std::nullopt;
     return cid;
@@ -32,11 +32,8 @@ bool isChildShardName(std::string_view name)
     return name.size() == 2 && lowerHex(name[0]) && lowerHex(name[1]);
 }
 
-Store::Store(std::string path, Access access)
-    : m_path(std::move(path))
-    , m_access(access)
-{
-}
+Store::Store(std::string path, Access access) : m_path(std::move(path)), m_access(access)
+{ }
 
 Result<Store> Store::open(const std::string &path, Access access)
 {
@@ -82,7 +79,8 @@ Result<bool> Store::childExists(const std::string &relPath, uint8_t byte) const
     if (!st)
         return std::unexpected(st.error());
     if (st->type == EntryType::Symlink)
-        return fail(ErrorKind::Unsafe, dir->filePath(name), "is a symlink; child shards are never followed through links");
+        return fail(
+            ErrorKind::Unsafe, dir->filePath(name), "is a symlink; child shards are never followed through links");
     return st->type == EntryType::Directory;
 }
 
@@ -107,7 +105,7 @@ Result<std::optional<Store::Location>> Store::locate(const ContentId &cid)
         if (!s)
             return std::unexpected(s.error());
         if (auto slot = (*s)->find(keyAtDepth(cid, depth)))
-            return std::optional<Location>(Location{rel, depth, *slot});
+            return std::optional<Location>(Location { rel, depth, *slot });
         if (depth == kMaxDepth)
             break;
         auto child = childExists(rel, cid[size_t(depth)]);
@@ -149,7 +147,8 @@ Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
             return false;
         if (depth == kMaxDepth) {
             if (!here.hasSpace(data.size()))
-                return fail(ErrorKind::Full, here.path(), "store is full: the deepest shard for this content ID has no room");
+                return fail(
+                    ErrorKind::Full, here.path(), "store is full: the deepest shard for this content ID has no room");
         } else {
             const uint8_t byte = cid[size_t(depth)];
             auto child = childExists(rel, byte);
@@ -171,7 +170,8 @@ Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
                     return std::unexpected(made.error());
                 if (auto r = parentDir->sync(); !r)
                     return std::unexpected(r.error());
-                const ShardGeometry geometry{here.capacity(), uint32_t(std::min<uint64_t>(here.packSize(), UINT32_MAX))};
+                const ShardGeometry geometry { here.capacity(),
+                    uint32_t(std::min<uint64_t>(here.packSize(), UINT32_MAX)) };
                 auto hydrated = Shard::hydrate(absolute(childRel), geometry);
                 if (!hydrated)
                     return std::unexpected(hydrated.error());

@@ -1,0 +1,562 @@
+#include "cli_commands.h"
+
+#include "sha256.h"
+#include "shard.h"
+#include "shard_dump.h"
+#include "store.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
+#include <QSaveFile>
+#include <QTextStream>
+
+#include <cstdio>
+#include <optional>
+#include <unistd.h>
+
+namespace cli {
+
+namespace {
+
+using shardscope::Error;
+using shardscope::Key;
+using shardscope::Shard;
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+int report(const Error &e)
+{
+    err() << "shardscope-cli: " << QString::fromStdString(e.describe()) << Qt::endl;
+    return Failed;
+}
+
+int usageError(const QString &command, const QString &message)
+{
+    err() << "shardscope-cli " << command << ": " << message << Qt::endl
+          << "usage: shardscope-cli " << findCommand(command)->synopsis << Qt::endl;
+    return Usage;
+}
+
+std::string path(const QString &p)
+{
+    return QFile::encodeName(p).toStdString();
+}
+
+// Parses `args` for `command`; prints the problem and returns false on error.
+bool parse(QCommandLineParser &parser, const QString &command, const QStringList &args, int positionals, int &status)
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser.addHelpOption();
+    if (!parser.parse(QStringList { QStringLiteral("shardscope-cli") } + args)) {
+        status = usageError(command, parser.errorText());
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << "usage: shardscope-cli " << findCommand(command)->synopsis << "\n\n"
+              << findCommand(command)->summary << "\n\n"
+              << parser.helpText().section(QLatin1Char('\n'), 2);
+        out().flush();
+        status = Ok;
+        return false;
+    }
+    if (parser.positionalArguments().size() != positionals) {
+        status = usageError(command,
+            QStringLiteral("expected %1 argument(s), got %2")
+                .arg(positionals)
+                .arg(parser.positionalArguments().size()));
+        return false;
+    }
+    return true;
+}
+
+std::optional<uint32_t> parseU32(const QString &text)
+{
+    bool ok = false;
+    const qulonglong v = text.toULongLong(&ok, 0);
+    if (!ok || v > 0xFFFFFFFFull)
+        return std::nullopt;
+    return uint32_t(v);
+}
+
+// Reads the bytes an append or put takes: --file F, --text S or '-' (stdin).
+std::optional<QByteArray> readInput(
+    const QCommandLineParser &parser, const QString &command, bool stdinFlag, int &status)
+{
+    const bool hasFile = parser.isSet(QStringLiteral("file"));
+    const bool hasText = parser.isSet(QStringLiteral("text"));
+    if (int(hasFile) + int(hasText) + int(stdinFlag) != 1) {
+        status = usageError(command, QStringLiteral("give exactly one of --file F, --text S or - (standard input)"));
+        return std::nullopt;
+    }
+    if (hasText)
+        return parser.value(QStringLiteral("text")).toUtf8();
+    QFile f;
+    if (hasFile) {
+        f.setFileName(parser.value(QStringLiteral("file")));
+        if (!f.open(QIODevice::ReadOnly)) {
+            err() << "shardscope-cli: " << f.fileName() << ": " << f.errorString() << Qt::endl;
+            status = Failed;
+            return std::nullopt;
+        }
+    } else if (!f.open(stdin, QIODevice::ReadOnly)) {
+        err() << "shardscope-cli: standard input: " << f.errorString() << Qt::endl;
+        status = Failed;
+        return std::nullopt;
+    }
+    return f.readAll();
+}
+
+std::span<const uint8_t> bytesOf(const QByteArray &data)
+{
+    return { reinterpret_cast<const uint8_t *>(data.constData()), size_t(data.size()) };
+}
+
+int writeOutput(std::span<const uint8_t> bytes, const QString &outPath)
+{
+    if (outPath.isEmpty()) {
+        size_t done = 0;
+        while (done < bytes.size()) {
+            const ssize_t n = ::write(STDOUT_FILENO, bytes.data() + done, bytes.size() - done);
+            if (n < 0) {
+                err() << "shardscope-cli: standard output: write failed" << Qt::endl;
+                return Failed;
+            }
+            done += size_t(n);
+        }
+        return Ok;
+    }
+    QSaveFile f(outPath);
+    if (!f.open(QIODevice::WriteOnly)
+        || f.write(reinterpret_cast<const char *>(bytes.data()), qint64(bytes.size())) != qint64(bytes.size())
+        || !f.commit()) {
+        err() << "shardscope-cli: " << outPath << ": " << f.errorString() << Qt::endl;
+        return Failed;
+    }
+    return Ok;
+}
+
+const QCommandLineOption kStoreOption(QStringLiteral("store"), QStringLiteral("Address a store by content ID."));
+const QCommandLineOption kOutOption({ QStringLiteral("o"), QStringLiteral("output") },
+    QStringLiteral("Write the bytes to FILE instead of standard output."), QStringLiteral("FILE"));
+const QCommandLineOption kJsonOption(QStringLiteral("json"), QStringLiteral("Print one JSON object."));
+const QCommandLineOption kFileOption(
+    QStringLiteral("file"), QStringLiteral("Take the data from file F."), QStringLiteral("F"));
+const QCommandLineOption kTextOption(
+    QStringLiteral("text"), QStringLiteral("Take the data from the text S (UTF-8)."), QStringLiteral("S"));
+const QCommandLineOption kTableSlotsOption(
+    QStringLiteral("table-slots"), QStringLiteral("Slots in the table (default: 32768)."), QStringLiteral("N"));
+const QCommandLineOption kPackSizeOption(QStringLiteral("pack-size"),
+    QStringLiteral("Pack size in bytes (default: 67108864, 64 MiB)."), QStringLiteral("BYTES"));
+
+// '-' means standard input; QCommandLineParser would take it as a positional.
+bool takeStdinDash(QStringList &args)
+{
+    return args.removeAll(QStringLiteral("-")) > 0;
+}
+
+int cmdInfo(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("DIR"), QStringLiteral("The shard directory."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("info"), args, 1, status))
+        return status;
+    auto shard = Shard::openReadOnly(path(parser.positionalArguments()[0]));
+    if (!shard)
+        return report(shard.error());
+    out() << QString::fromStdString(infoText(*shard));
+    return Ok;
+}
+
+int cmdDump(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addOption(kJsonOption);
+    parser.addPositionalArgument(QStringLiteral("DIR"), QStringLiteral("The shard directory."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("dump"), args, 1, status))
+        return status;
+    auto shard = Shard::openReadOnly(path(parser.positionalArguments()[0]));
+    if (!shard)
+        return report(shard.error());
+    out() << QString::fromStdString(parser.isSet(kJsonOption) ? dumpJson(*shard) : dumpText(*shard));
+    return Ok;
+}
+
+int cmdGet(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addOption(kStoreOption);
+    parser.addOption(kOutOption);
+    parser.addPositionalArgument(
+        QStringLiteral("DIR"), QStringLiteral("The shard (or, with --store, store) directory."));
+    parser.addPositionalArgument(
+        QStringLiteral("KEYHEX"), QStringLiteral("48 hex digits (a key), or with --store 64 (a content ID)."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("get"), args, 2, status))
+        return status;
+    const QString dir = parser.positionalArguments()[0];
+    const QString hex = parser.positionalArguments()[1];
+    if (parser.isSet(kStoreOption)) {
+        const auto cid = shardscope::contentIdFromHex(hex.toStdString());
+        if (!cid)
+            return usageError(
+                QStringLiteral("get"), QStringLiteral("'%1' is not a content ID (64 hex digits)").arg(hex));
+        auto store = shardscope::Store::open(path(dir), shardscope::Store::Access::ReadOnly);
+        if (!store)
+            return report(store.error());
+        auto blob = store->get(*cid);
+        if (!blob)
+            return report(blob.error());
+        if (!*blob) {
+            err() << "shardscope-cli: " << dir << ": no blob with content ID " << hex << Qt::endl;
+            return Failed;
+        }
+        return writeOutput(**blob, parser.value(kOutOption));
+    }
+    const auto key = Key::fromHex(hex.toStdString());
+    if (!key)
+        return usageError(QStringLiteral("get"), QStringLiteral("'%1' is not a key (48 hex digits)").arg(hex));
+    auto shard = Shard::openReadOnly(path(dir));
+    if (!shard)
+        return report(shard.error());
+    auto bytes = shard->get(*key);
+    if (!bytes)
+        return report(bytes.error());
+    if (!*bytes) {
+        err() << "shardscope-cli: " << dir << ": no live entry with key " << hex << Qt::endl;
+        return Failed;
+    }
+    return writeOutput(**bytes, parser.value(kOutOption));
+}
+
+int cmdAppend(const QStringList &argsIn)
+{
+    QStringList args = argsIn;
+    const bool fromStdin = takeStdinDash(args);
+    QCommandLineParser parser;
+    const QCommandLineOption keyOption(QStringLiteral("key"),
+        QStringLiteral("The key (48 hex digits); default: the first 24 bytes of the "
+                       "data's sha256."),
+        QStringLiteral("KEYHEX"));
+    parser.addOption(keyOption);
+    parser.addOption(kFileOption);
+    parser.addOption(kTextOption);
+    parser.addPositionalArgument(QStringLiteral("DIR"), QStringLiteral("The shard directory."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("append"), args, 1, status))
+        return status;
+    std::optional<Key> key;
+    if (parser.isSet(keyOption)) {
+        key = Key::fromHex(parser.value(keyOption).toStdString());
+        if (!key)
+            return usageError(QStringLiteral("append"),
+                QStringLiteral("'%1' is not a key (48 hex digits)").arg(parser.value(keyOption)));
+        if (key->isZero())
+            return usageError(QStringLiteral("append"), QStringLiteral("the all-zero key is not a valid key"));
+    }
+    const auto data = readInput(parser, QStringLiteral("append"), fromStdin, status);
+    if (!data)
+        return status;
+    if (!key)
+        key = Key::fromBytes(shardscope::Sha256::hash(bytesOf(*data)).data());
+    auto shard = Shard::openForWriting(path(parser.positionalArguments()[0]));
+    if (!shard)
+        return report(shard.error());
+    auto appended = shard->append(*key, bytesOf(*data));
+    if (!appended)
+        return report(appended.error());
+    if (!*appended) {
+        out() << QString::fromStdString(key->toHex()) << " already present; nothing written" << Qt::endl;
+        return Ok;
+    }
+    if (auto r = shard->flush(); !r)
+        return report(r.error());
+    const auto slot = shard->find(*key);
+    out() << QString::fromStdString(key->toHex()) << " slot " << (slot ? *slot : 0) << " offset "
+          << shard->entry(slot.value_or(0)).offset << " len " << data->size() << Qt::endl;
+    return Ok;
+}
+
+int cmdPut(const QStringList &argsIn)
+{
+    QStringList args = argsIn;
+    const bool fromStdin = takeStdinDash(args);
+    QCommandLineParser parser;
+    const QCommandLineOption cidOption(QStringLiteral("cid"),
+        QStringLiteral("The content ID (64 hex digits); default: the data's sha256."), QStringLiteral("CIDHEX"));
+    parser.addOption(kStoreOption);
+    parser.addOption(cidOption);
+    parser.addOption(kFileOption);
+    parser.addOption(kTextOption);
+    parser.addPositionalArgument(QStringLiteral("STOREDIR"), QStringLiteral("The store directory."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("put"), args, 1, status))
+        return status;
+    std::optional<shardscope::ContentId> cid;
+    if (parser.isSet(cidOption)) {
+        cid = shardscope::contentIdFromHex(parser.value(cidOption).toStdString());
+        if (!cid)
+            return usageError(QStringLiteral("put"),
+                QStringLiteral("'%1' is not a content ID (64 hex digits)").arg(parser.value(cidOption)));
+    }
+    const auto data = readInput(parser, QStringLiteral("put"), fromStdin, status);
+    if (!data)
+        return status;
+    if (!cid)
+        cid = shardscope::Sha256::hash(bytesOf(*data));
+    auto store = shardscope::Store::open(path(parser.positionalArguments()[0]), shardscope::Store::Access::ReadWrite);
+    if (!store)
+        return report(store.error());
+    auto put = store->put(*cid, bytesOf(*data));
+    if (!put)
+        return report(put.error());
+    const QString hex = QString::fromStdString(shardscope::toHex(*cid));
+    if (!*put) {
+        out() << hex << " already present; nothing written" << Qt::endl;
+        return Ok;
+    }
+    auto where = store->locate(*cid);
+    out() << hex << " stored in "
+          << (where && *where && !(*where)->relPath.empty() ? QString::fromStdString((*where)->relPath)
+                                                            : QStringLiteral("the root shard"))
+          << Qt::endl;
+    return Ok;
+}
+
+int cmdDelete(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addOption(kStoreOption);
+    parser.addPositionalArgument(
+        QStringLiteral("DIR"), QStringLiteral("The shard (or, with --store, store) directory."));
+    parser.addPositionalArgument(
+        QStringLiteral("KEYHEX"), QStringLiteral("48 hex digits (a key), or with --store 64 (a content ID)."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("delete"), args, 2, status))
+        return status;
+    const QString dir = parser.positionalArguments()[0];
+    const QString hex = parser.positionalArguments()[1];
+    if (parser.isSet(kStoreOption)) {
+        const auto cid = shardscope::contentIdFromHex(hex.toStdString());
+        if (!cid)
+            return usageError(
+                QStringLiteral("delete"), QStringLiteral("'%1' is not a content ID (64 hex digits)").arg(hex));
+        auto store = shardscope::Store::open(path(dir), shardscope::Store::Access::ReadWrite);
+        if (!store)
+            return report(store.error());
+        auto removed = store->remove(*cid);
+        if (!removed)
+            return report(removed.error());
+        if (!*removed) {
+            err() << "shardscope-cli: " << dir << ": no blob with content ID " << hex << Qt::endl;
+            return Failed;
+        }
+        out() << hex << " deleted" << Qt::endl;
+        return Ok;
+    }
+    const auto key = Key::fromHex(hex.toStdString());
+    if (!key)
+        return usageError(QStringLiteral("delete"), QStringLiteral("'%1' is not a key (48 hex digits)").arg(hex));
+    auto shard = Shard::openForWriting(path(dir));
+    if (!shard)
+        return report(shard.error());
+    const auto slot = shard->find(*key);
+    auto removed = shard->remove(*key);
+    if (!removed)
+        return report(removed.error());
+    if (!*removed) {
+        err() << "shardscope-cli: " << dir << ": no live entry with key " << hex << Qt::endl;
+        return Failed;
+    }
+    if (auto r = shard->flush(); !r)
+        return report(r.error());
+    out() << hex << " deleted (slot " << *slot << " is now a tombstone; its pack bytes stay until compaction)"
+          << Qt::endl;
+    return Ok;
+}
+
+std::optional<uint32_t> sizeOption(
+    const QCommandLineParser &parser, const QCommandLineOption &option, const QString &command, int &status)
+{
+    if (!parser.isSet(option))
+        return std::nullopt;
+    const auto v = parseU32(parser.value(option));
+    if (!v || *v == 0) {
+        status = usageError(command,
+            QStringLiteral("--%1 takes a whole number from 1 to 4294967295, not '%2'")
+                .arg(option.names().constFirst(), parser.value(option)));
+    }
+    return v;
+}
+
+int cmdCompact(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addOption(kTableSlotsOption);
+    parser.addOption(kPackSizeOption);
+    const QCommandLineOption removeOld(QStringLiteral("remove-old"),
+        QStringLiteral("Remove the old generation's files once the new one is committed."));
+    const QCommandLineOption quiet({ QStringLiteral("q"), QStringLiteral("quiet") }, QStringLiteral("No progress."));
+    parser.addOption(removeOld);
+    parser.addOption(quiet);
+    parser.addPositionalArgument(QStringLiteral("DIR"), QStringLiteral("The shard directory."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("compact"), args, 1, status))
+        return status;
+    shardscope::CompactionOptions options;
+    options.tableSlots = sizeOption(parser, kTableSlotsOption, QStringLiteral("compact"), status);
+    options.packSize = sizeOption(parser, kPackSizeOption, QStringLiteral("compact"), status);
+    if (status != Ok)
+        return status;
+    auto shard = Shard::openForWriting(path(parser.positionalArguments()[0]));
+    if (!shard)
+        return report(shard.error());
+    const bool showProgress = !parser.isSet(quiet) && ::isatty(STDERR_FILENO);
+    int lastPercent = -1;
+    auto progress = [&](const shardscope::CompactionProgress &p) {
+        if (!showProgress || p.bytesTotal == 0)
+            return true;
+        const int percent = int(100 * p.bytesDone / p.bytesTotal);
+        if (percent != lastPercent) {
+            lastPercent = percent;
+            std::fprintf(stderr, "\rcompacting: %3d%% (%llu of %llu entries)", percent,
+                (unsigned long long)p.entriesDone, (unsigned long long)p.entriesTotal);
+        }
+        return true;
+    };
+    auto result = shard->compact(options, progress);
+    if (showProgress)
+        std::fputs("\n", stderr);
+    if (!result)
+        return report(result.error());
+    out() << "compacted generation " << result->oldGeneration << " into " << result->newGeneration << ": "
+          << result->entries << " entries, " << result->bytesCopied << " bytes copied, " << result->tombstonesDropped
+          << " tombstones dropped, " << result->bytesReclaimed << " bytes reclaimed" << Qt::endl;
+    if (parser.isSet(removeOld)) {
+        if (auto r = shard->removeGeneration(result->oldGeneration); !r)
+            return report(r.error());
+        out() << "removed " << QString::fromStdString(shardscope::tableFileName(result->oldGeneration)) << " and "
+              << QString::fromStdString(shardscope::packFileName(result->oldGeneration)) << Qt::endl;
+    } else {
+        out() << "kept " << QString::fromStdString(shardscope::tableFileName(result->oldGeneration)) << " and "
+              << QString::fromStdString(shardscope::packFileName(result->oldGeneration))
+              << " (remove them with --remove-old)" << Qt::endl;
+    }
+    return Ok;
+}
+
+int cmdHydrate(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addOption(kTableSlotsOption);
+    parser.addOption(kPackSizeOption);
+    parser.addPositionalArgument(
+        QStringLiteral("DIR"), QStringLiteral("The shard directory; created if missing (its parent must exist)."));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("hydrate"), args, 1, status))
+        return status;
+    shardscope::ShardGeometry geometry;
+    if (auto v = sizeOption(parser, kTableSlotsOption, QStringLiteral("hydrate"), status))
+        geometry.tableSlots = *v;
+    if (auto v = sizeOption(parser, kPackSizeOption, QStringLiteral("hydrate"), status))
+        geometry.packSize = *v;
+    if (status != Ok)
+        return status;
+    const std::string dir = path(parser.positionalArguments()[0]);
+    if (auto ok = geometry.validate(dir); !ok)
+        return report(ok.error());
+    if (auto made = shardscope::Directory::create(dir); !made)
+        return report(made.error());
+    auto shard = Shard::hydrate(dir, geometry);
+    if (!shard)
+        return report(shard.error());
+    // A fresh shard is committed at once, as the reference's hydrate-and-flush
+    // leaves it: MF names generation 0 with no slots.
+    if (!shard->manifestCopies()) {
+        if (auto r = shard->flush(); !r)
+            return report(r.error());
+    }
+    out() << QString::fromStdString(infoText(*shard));
+    return Ok;
+}
+
+int cmdHelp(const QStringList &args)
+{
+    if (args.isEmpty()) {
+        out() << usage();
+        return Ok;
+    }
+    const Command *c = findCommand(args.constFirst());
+    if (!c) {
+        err() << "shardscope-cli: unknown command '" << args.constFirst() << "'\n\n" << usage();
+        return Usage;
+    }
+    return c->run({ QStringLiteral("--help") });
+}
+
+} // namespace
+
+const QList<Command> &commands()
+{
+    static const QList<Command> all = {
+        { "info", "info DIR", "Print the manifest, sizes and counts of a shard.", cmdInfo },
+        { "dump", "dump [--json] DIR",
+            "Print every committed slot. With --json, one JSON object with gen, nonce, table_len, capacity, pack_size, "
+            "live, tombstones and entries (slot, key, offset, len, tombstone, sha256).",
+            cmdDump },
+        { "get", "get DIR KEYHEX [-o FILE]\n       shardscope-cli get --store STOREDIR CIDHEX [-o FILE]",
+            "Write an entry's raw bytes to standard output or FILE.", cmdGet },
+        { "append", "append DIR [--key KEYHEX] (--file F | --text S | -)",
+            "Append an entry and commit it. Without --key the key is the first 24 bytes of the data's sha256.",
+            cmdAppend },
+        { "put", "put --store STOREDIR [--cid CIDHEX] (--file F | --text S | -)",
+            "Store a blob by content ID (default: the data's sha256), creating child shards as needed.", cmdPut },
+        { "delete", "delete DIR KEYHEX\n       shardscope-cli delete --store STOREDIR CIDHEX",
+            "Tombstone an entry and commit. Its pack bytes stay until the next compaction.", cmdDelete },
+        { "compact", "compact DIR [--table-slots N] [--pack-size BYTES] [--remove-old]",
+            "Copy the live entries, sorted by key, into the next generation and commit it. The old generation's "
+            "files stay unless --remove-old is given.",
+            cmdCompact },
+        { "hydrate", "hydrate DIR [--table-slots N] [--pack-size BYTES]",
+            "Create a shard (or the missing files of its current generation). Defaults: 32768 slots, 64 MiB pack.",
+            cmdHydrate },
+        { "help", "help [COMMAND]", "Describe the commands, or one command.", cmdHelp },
+    };
+    return all;
+}
+
+const Command *findCommand(const QString &name)
+{
+    for (const Command &c : commands()) {
+        if (name == QLatin1String(c.name))
+            return &c;
+    }
+    return nullptr;
+}
+
+QString usage()
+{
+    QString text = QStringLiteral("usage: shardscope-cli COMMAND [ARGS]\n\nCommands:\n");
+    for (const Command &c : commands())
+        text += QStringLiteral("  %1\n      %2\n")
+                    .arg(QString::fromLatin1(c.synopsis)
+                             .replace(QLatin1String("\n       shardscope-cli "), QLatin1String("\n  ")),
+                        QString::fromLatin1(c.summary));
+    text += QStringLiteral("\nErrors name the file and byte offset; exit status 0 on success, 1 when the operation "
+                           "fails, 2 on a wrong command line. Read-only commands never write.\n");
+    return text;
+}
+
+} // namespace cli
