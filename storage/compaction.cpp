@@ -52,8 +52,8 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
     if (m_gen == UINT32_MAX)
         return fail(ErrorKind::Full, m_dir->filePath(kManifestFileName), "no generation number is left after this one");
 
-    const ShardGeometry geometry { options.tableSlots.value_or(capacity()),
-        options.packSize.value_or(uint32_t(std::min<uint64_t>(packSize(), UINT32_MAX))) };
+    const ShardGeometry geometry {options.tableSlots.value_or(capacity()),
+        options.packSize.value_or(uint32_t(std::min<uint64_t>(packSize(), UINT32_MAX)))};
     if (auto ok = geometry.validate(m_path); !ok)
         return std::unexpected(ok.error());
 
@@ -75,7 +75,7 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
                 "slot " + std::to_string(i) + " is live with the all-zero key; repair the shard before compacting",
                 uint64_t(i) * kTableEntrySize);
         }
-        live.push_back({ e, i });
+        live.push_back({e, i});
         liveBytes += e.len;
     }
     // Sorted by key, then slot, so that the copy is deterministic.
@@ -108,11 +108,11 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
     const std::string packTmp = packName + ".tmp";
     const Directory &dir = *m_dir;
     // Left over from an earlier attempt that stopped before its flip.
-    for (const auto &n : { tableTmp, packTmp }) {
+    for (const auto &n : {tableTmp, packTmp}) {
         if (auto r = dir.remove(n); !r)
             return std::unexpected(r.error());
     }
-    PartialGeneration partial(dir, { tableTmp, packTmp, tableName, packName });
+    PartialGeneration partial(dir, {tableTmp, packTmp, tableName, packName});
 
     auto tableFd = dir.createFile(tableTmp, uint64_t(geometry.tableSlots) * kTableEntrySize);
     if (!tableFd)
@@ -123,7 +123,7 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
     const std::string tablePath = dir.filePath(tableTmp);
     const std::string packPath = dir.filePath(packTmp);
 
-    CompactionProgress p { 0, live.size(), 0, liveBytes };
+    CompactionProgress p {0, live.size(), 0, liveBytes};
     auto cancelled = [&]() { return progress && !progress(p); };
     if (cancelled())
         return fail(ErrorKind::Cancelled, m_path, "compaction cancelled; the shard is unchanged");
@@ -145,7 +145,7 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
         auto bytes = m_pack.read(src.offset, src.len);
         if (!bytes)
             return std::unexpected(bytes.error());
-        Entry dst { src.key, uint32_t(cursor), src.len };
+        Entry dst {src.key, uint32_t(cursor), src.len};
         dst.encodeTo(newTable.data() + i * kTableEntrySize);
         if (buffer.size() + bytes->size() > kCopyChunk) {
             if (auto r = flushBuffer(); !r)

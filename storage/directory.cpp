@@ -72,7 +72,7 @@ Result<FileStatus> Directory::status(std::string_view name) const
             return FileStatus {};
         return failErrno(errno, filePath(name), "stat");
     }
-    return FileStatus { typeOf(st.st_mode), uint64_t(st.st_size) };
+    return FileStatus {typeOf(st.st_mode), uint64_t(st.st_size)};
 }
 
 namespace {

@@ -6,7 +6,7 @@ namespace shardscope {
 
 Entry Entry::decode(const uint8_t *bytes)
 {
-    return Entry { Key::fromBytes(bytes), loadU32(bytes + 24), loadU32(bytes + 28) };
+    return Entry {Key::fromBytes(bytes), loadU32(bytes + 24), loadU32(bytes + 28)};
 }
 
 void Entry::encodeTo(uint8_t *out) const
@@ -18,7 +18,7 @@ void Entry::encodeTo(uint8_t *out) const
 
 Entry Entry::tombstone()
 {
-    return Entry { Key(), kTombstoneOffset, 0 };
+    return Entry {Key(), kTombstoneOffset, 0};
 }
 
 bool Entry::isTombstone() const

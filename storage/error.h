@@ -37,7 +37,7 @@ template<typename T> using Result = std::expected<T, Error>;
 [[nodiscard]] inline std::unexpected<Error> fail(
     ErrorKind kind, std::string file, std::string message, std::optional<uint64_t> offset = std::nullopt)
 {
-    return std::unexpected(Error { kind, std::move(file), offset, std::move(message) });
+    return std::unexpected(Error {kind, std::move(file), offset, std::move(message)});
 }
 
 // An Io error from errno, with the operation that failed ("open", "fsync").

@@ -31,7 +31,7 @@ JsonWriter &JsonWriter::beginObject()
 {
     beforeValue();
     m_out += '{';
-    m_stack.push_back({ true, true });
+    m_stack.push_back({true, true});
     return *this;
 }
 
@@ -51,7 +51,7 @@ JsonWriter &JsonWriter::beginArray()
 {
     beforeValue();
     m_out += '[';
-    m_stack.push_back({ false, true });
+    m_stack.push_back({false, true});
     return *this;
 }
 

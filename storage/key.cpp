@@ -6,7 +6,7 @@ namespace shardscope {
 
 Key Key::fromBytes(const uint8_t *bytes)
 {
-    return Key({ loadU64(bytes), loadU64(bytes + 8), loadU64(bytes + 16) });
+    return Key({loadU64(bytes), loadU64(bytes + 8), loadU64(bytes + 16)});
 }
 
 std::optional<Key> Key::fromHex(std::string_view hex)

@@ -13,7 +13,7 @@ namespace shardscope {
 
 Manifest Manifest::decode(const uint8_t *bytes)
 {
-    return Manifest { loadU64(bytes), loadU32(bytes + 8), loadU32(bytes + 12) };
+    return Manifest {loadU64(bytes), loadU32(bytes + 8), loadU32(bytes + 12)};
 }
 
 void Manifest::encodeTo(uint8_t *out) const
@@ -79,7 +79,7 @@ Result<ManifestCopies> ManifestFile::save(
     // this one while still active; stepping the nonce keeps the A/B rule.
     if (int(nonce & 1) != target)
         ++nonce;
-    next.copies[size_t(target)] = Manifest { nonce, gen, tableLen };
+    next.copies[size_t(target)] = Manifest {nonce, gen, tableLen};
     next.reservedZero[size_t(target)] = true;
 
     const bool created = !current.has_value();

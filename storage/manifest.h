@@ -30,7 +30,7 @@ struct Manifest {
 // Both copies as they lie in MF, and which one readers take.
 struct ManifestCopies {
     std::array<Manifest, 2> copies {};
-    std::array<bool, 2> reservedZero { true, true };
+    std::array<bool, 2> reservedZero {true, true};
     uint64_t fileSize = kEncodedSizeOfFile;
 
     static constexpr uint64_t kEncodedSizeOfFile = 2 * Manifest::kEncodedSize;

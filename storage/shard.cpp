@@ -31,7 +31,7 @@ Error missingGenerationFile(const Directory &dir, const std::string &name, uint3
 {
     std::string why = haveManifest ? "the manifest names generation " + std::to_string(gen) + " but its file is missing"
                                    : "no MF and no table of generation 0: not a shard directory";
-    return Error { ErrorKind::NotFound, dir.filePath(name), std::nullopt, why };
+    return Error {ErrorKind::NotFound, dir.filePath(name), std::nullopt, why};
 }
 
 template<typename T>
@@ -62,11 +62,19 @@ Result<void> createIfMissing(const Directory &dir, const std::string &name, uint
 
 } // namespace
 
-Result<Shard> Shard::open(const std::string &path, bool writable, const ShardGeometry *create)
+Result<Shard> Shard::open(const std::string &path, Access access, const ShardGeometry *create)
 {
     auto dir = Directory::open(path);
     if (!dir)
         return std::unexpected(dir.error());
+    return open(std::move(*dir), access, create);
+}
+
+Result<Shard> Shard::open(Directory directory, Access access, const ShardGeometry *create)
+{
+    const bool writable = access == Access::ReadWrite;
+    const std::string path = directory.path();
+    auto dir = std::optional<Directory>(std::move(directory));
     auto manifest = ManifestFile::load(*dir);
     if (!manifest)
         return std::unexpected(manifest.error());
@@ -88,11 +96,12 @@ Result<Shard> Shard::open(const std::string &path, bool writable, const ShardGeo
         }
     }
 
-    const auto access = writable ? ShardFile::Access::ReadWrite : ShardFile::Access::ReadOnly;
-    auto table = openGenerationFile<Table>(*dir, active.gen, access, manifest->has_value(), tableFileName(active.gen));
+    const auto fileAccess = writable ? ShardFile::Access::ReadWrite : ShardFile::Access::ReadOnly;
+    auto table
+        = openGenerationFile<Table>(*dir, active.gen, fileAccess, manifest->has_value(), tableFileName(active.gen));
     if (!table)
         return std::unexpected(table.error());
-    auto pack = openGenerationFile<Pack>(*dir, active.gen, access, manifest->has_value(), packFileName(active.gen));
+    auto pack = openGenerationFile<Pack>(*dir, active.gen, fileAccess, manifest->has_value(), packFileName(active.gen));
     if (!pack)
         return std::unexpected(pack.error());
 
@@ -110,17 +119,17 @@ Result<Shard> Shard::open(const std::string &path, bool writable, const ShardGeo
 
 Result<Shard> Shard::openReadOnly(const std::string &path)
 {
-    return open(path, false, nullptr);
+    return open(path, Access::ReadOnly, nullptr);
 }
 
 Result<Shard> Shard::openForWriting(const std::string &path)
 {
-    return open(path, true, nullptr);
+    return open(path, Access::ReadWrite, nullptr);
 }
 
 Result<Shard> Shard::hydrate(const std::string &path, ShardGeometry geometry)
 {
-    return open(path, true, &geometry);
+    return open(path, Access::ReadWrite, &geometry);
 }
 
 Result<Shard> Shard::fromBytes(std::vector<uint8_t> manifest, std::vector<uint8_t> table, std::vector<uint8_t> pack)
@@ -268,7 +277,7 @@ Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
     // they were so the next append reuses the same place.
     if (auto r = m_pack.write(offset, data); !r)
         return std::unexpected(r.error());
-    const Entry entry { key, offset, uint32_t(data.size()) };
+    const Entry entry {key, offset, uint32_t(data.size())};
     if (auto r = m_table.writeSlot(m_tableLen, entry); !r)
         return std::unexpected(r.error());
     m_index.insert(key, m_tableLen);

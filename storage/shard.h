@@ -62,6 +62,10 @@ public:
     // Like the reference Hydrate: the directory must exist; the current
     // generation's table and pack are created at the given sizes if missing.
     [[nodiscard]] static Result<Shard> hydrate(const std::string &path, ShardGeometry geometry = {});
+    // The same over a directory already open (a store's child shard, reached
+    // without following links).
+    enum class Access { ReadOnly, ReadWrite };
+    [[nodiscard]] static Result<Shard> open(Directory dir, Access access, const ShardGeometry *create = nullptr);
     // Over bytes that did not come from a directory (tests, fuzzing); read-only.
     [[nodiscard]] static Result<Shard> fromBytes(
         std::vector<uint8_t> manifest, std::vector<uint8_t> table, std::vector<uint8_t> pack);
@@ -122,7 +126,7 @@ public:
 
 private:
     Shard(std::optional<Directory> dir, std::string path, Table table, Pack pack);
-    [[nodiscard]] static Result<Shard> open(const std::string &path, bool writable, const ShardGeometry *create);
+    [[nodiscard]] static Result<Shard> open(const std::string &path, Access access, const ShardGeometry *create);
     [[nodiscard]] Result<void> scanCommitted();
     void ensureIndex() const;
 

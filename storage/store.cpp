@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace shardscope {
@@ -44,14 +45,21 @@ Result<Store> Store::open(const std::string &path, Access access)
     return store;
 }
 
-std::string Store::absolute(const std::string &relPath) const
+Result<Directory> Store::directoryOf(const std::string &relPath) const
 {
-    return relPath.empty() ? m_path : m_path + "/" + relPath;
+    auto dir = Directory::open(m_path);
+    size_t start = 0;
+    while (dir && start < relPath.size()) {
+        const size_t slash = std::min(relPath.find('/', start), relPath.size());
+        dir = dir->openChild(std::string_view(relPath).substr(start, slash - start));
+        start = slash + 1;
+    }
+    return dir;
 }
 
 Result<std::vector<std::string>> Store::children(const std::string &relPath) const
 {
-    auto dir = Directory::open(absolute(relPath));
+    auto dir = directoryOf(relPath);
     if (!dir)
         return std::unexpected(dir.error());
     auto names = dir->list();
@@ -70,7 +78,7 @@ Result<std::vector<std::string>> Store::children(const std::string &relPath) con
 
 Result<bool> Store::childExists(const std::string &relPath, uint8_t byte) const
 {
-    auto dir = Directory::open(absolute(relPath));
+    auto dir = directoryOf(relPath);
     if (!dir)
         return std::unexpected(dir.error());
     char name[3];
@@ -88,8 +96,11 @@ Result<Shard *> Store::shard(const std::string &relPath)
 {
     if (auto it = m_shards.find(relPath); it != m_shards.end())
         return it->second.get();
-    auto opened = m_access == Access::ReadWrite ? Shard::openForWriting(absolute(relPath))
-                                                : Shard::openReadOnly(absolute(relPath));
+    auto dir = directoryOf(relPath);
+    if (!dir)
+        return std::unexpected(dir.error());
+    auto opened = Shard::open(
+        std::move(*dir), m_access == Access::ReadWrite ? Shard::Access::ReadWrite : Shard::Access::ReadOnly);
     if (!opened)
         return std::unexpected(opened.error());
     auto &slot = m_shards[relPath];
@@ -105,7 +116,7 @@ Result<std::optional<Store::Location>> Store::locate(const ContentId &cid)
         if (!s)
             return std::unexpected(s.error());
         if (auto slot = (*s)->find(keyAtDepth(cid, depth)))
-            return std::optional<Location>(Location { rel, depth, *slot });
+            return std::optional<Location>(Location {rel, depth, *slot});
         if (depth == kMaxDepth)
             break;
         auto child = childExists(rel, cid[size_t(depth)]);
@@ -160,7 +171,7 @@ Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
             }
             if (!here.hasSpace(data.size())) {
                 // A new child shard, sized like its parent, as the reference does.
-                auto parentDir = Directory::open(absolute(rel));
+                auto parentDir = directoryOf(rel);
                 if (!parentDir)
                     return std::unexpected(parentDir.error());
                 const std::string childRel = childPath(rel, byte);
@@ -170,9 +181,9 @@ Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
                     return std::unexpected(made.error());
                 if (auto r = parentDir->sync(); !r)
                     return std::unexpected(r.error());
-                const ShardGeometry geometry { here.capacity(),
-                    uint32_t(std::min<uint64_t>(here.packSize(), UINT32_MAX)) };
-                auto hydrated = Shard::hydrate(absolute(childRel), geometry);
+                const ShardGeometry geometry {
+                    here.capacity(), uint32_t(std::min<uint64_t>(here.packSize(), UINT32_MAX))};
+                auto hydrated = Shard::open(std::move(*made), Shard::Access::ReadWrite, &geometry);
                 if (!hydrated)
                     return std::unexpected(hydrated.error());
                 m_shards[childRel] = std::make_unique<Shard>(std::move(*hydrated));

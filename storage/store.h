@@ -52,7 +52,9 @@ public:
 
 private:
     Store(std::string path, Access access);
-    [[nodiscard]] std::string absolute(const std::string &relPath) const;
+    // The directory of the shard at relPath, reached from the root one name
+    // at a time without following links.
+    [[nodiscard]] Result<Directory> directoryOf(const std::string &relPath) const;
     [[nodiscard]] Result<bool> childExists(const std::string &relPath, uint8_t byte) const;
 
     std::string m_path;
