@@ -1,0 +1,13 @@
+// Paths of the files the shardscope_resources target compiles in. Linking the
+// target is enough to make them readable through QFile; no Q_INIT_RESOURCE
+// is needed because Qt links the resource initialiser as an object file.
+#pragma once
+
+namespace shardscope::resources {
+
+// The application icon (64x64 PNG).
+inline constexpr const char *kAppIcon = ":/shardscope/icons/shardscope.png";
+// The sample files the demo shard stores, one entry each.
+inline constexpr const char *kDemoDir = ":/shardscope/demo";
+
+} // namespace shardscope::resources
