@@ -253,4 +253,11 @@ Result<void> syncFile(int fd, const std::string &path)
     return {};
 }
 
+Result<void> syncData(int fd, const std::string &path)
+{
+    if (::fdatasync(fd) != 0)
+        return failErrno(errno, path, "fdatasync");
+    return {};
+}
+
 } // namespace shardscope

@@ -63,5 +63,8 @@ private:
 [[nodiscard]] Result<void> writeAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const std::string &path);
 [[nodiscard]] Result<void> readAll(int fd, std::span<uint8_t> bytes, uint64_t offset, const std::string &path);
 [[nodiscard]] Result<void> syncFile(int fd, const std::string &path);
+// fdatasync: the data and what is needed to read it back (the size), not the
+// timestamps. Enough for table and pack writes.
+[[nodiscard]] Result<void> syncData(int fd, const std::string &path);
 
 } // namespace shardscope

@@ -196,6 +196,8 @@ Result<void> Shard::scanCommitted()
         next = std::max(next, e.end());
     }
     m_nextOffset = next;
+    m_pendingSlotsStart = m_tableLen;
+    m_pendingPackStart = m_nextOffset;
     return {};
 }
 
@@ -208,7 +210,7 @@ void Shard::ensureIndex() const
     m_index.reserve(n);
     m_indexHasDuplicates = false;
     for (uint32_t i = 0; i < n; ++i) {
-        const Entry e = m_table.slot(i);
+        const Entry e = entry(i);
         if (e.isTombstone() || e.key.isZero())
             continue;
         if (!m_index.insert(e.key, i))
@@ -221,6 +223,9 @@ Result<std::span<const uint8_t>> Shard::data(const Entry &entry) const
 {
     if (entry.isTombstone())
         return fail(ErrorKind::Invalid, m_pack.file().path(), "a tombstone has no data");
+    if (!m_pendingPack.empty() && entry.offset >= m_pendingPackStart
+        && entry.end() <= m_pendingPackStart + m_pendingPack.size())
+        return std::span<const uint8_t>(m_pendingPack).subspan(size_t(entry.offset - m_pendingPackStart), entry.len);
     return m_pack.read(entry.offset, entry.len);
 }
 
@@ -237,7 +242,7 @@ Result<std::optional<std::span<const uint8_t>>> Shard::get(const Key &key) const
     const auto slot = find(key);
     if (!slot)
         return std::optional<std::span<const uint8_t>>();
-    auto bytes = data(m_table.slot(*slot));
+    auto bytes = data(entry(*slot));
     if (!bytes)
         return std::unexpected(bytes.error());
     return std::optional<std::span<const uint8_t>>(*bytes);
@@ -255,8 +260,8 @@ bool Shard::hasSpace(uint64_t dataLen) const
 
 Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
 {
-    if (!m_writable)
-        return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
+    if (auto ok = refuseIfFailed(); !ok)
+        return std::unexpected(ok.error());
     if (key.isZero())
         return fail(ErrorKind::Invalid, m_path, "the all-zero key is not a valid key");
     if (exists(key))
@@ -271,15 +276,25 @@ Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
             tableFull ? std::optional<uint64_t>(uint64_t(m_tableLen) * kTableEntrySize)
                       : std::optional<uint64_t>(m_nextOffset));
     }
-    const auto offset = uint32_t(m_nextOffset);
-    // Data first, then the slot that points at it; neither is committed
-    // until flush() saves the manifest, and a failure leaves the counters as
-    // they were so the next append reuses the same place.
-    if (auto r = m_pack.write(offset, data); !r)
-        return std::unexpected(r.error());
-    const Entry entry {key, offset, uint32_t(data.size())};
-    if (auto r = m_table.writeSlot(m_tableLen, entry); !r)
-        return std::unexpected(r.error());
+    // Batches of about a page of slots and a megabyte of data: each batch is
+    // one pwrite to the pack and one to the table.
+    constexpr size_t kPendingPackLimit = size_t(1) << 20;
+    if (m_pendingSlots.size() >= kEntriesPerPage || m_pendingPack.size() + data.size() > kPendingPackLimit) {
+        if (auto r = writePending(); !r)
+            return std::unexpected(r.error());
+    }
+    const Entry entry {key, uint32_t(m_nextOffset), uint32_t(data.size())};
+    if (data.size() > kPendingPackLimit) {
+        // Too big to batch: straight to the pack, past the committed end.
+        if (auto r = m_pack.write(entry.offset, data); !r) {
+            m_failure = r.error();
+            return std::unexpected(r.error());
+        }
+        m_pendingPackStart = entry.end();
+    } else {
+        m_pendingPack.insert(m_pendingPack.end(), data.begin(), data.end());
+    }
+    m_pendingSlots.push_back(entry);
     m_index.insert(key, m_tableLen);
     ++m_tableLen;
     m_nextOffset = entry.end();
@@ -287,20 +302,56 @@ Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
     return true;
 }
 
-Result<bool> Shard::remove(const Key &key)
+Result<void> Shard::refuseIfFailed() const
 {
     if (!m_writable)
         return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
+    if (m_failure) {
+        Error e = *m_failure;
+        e.message = "an earlier write failed (" + e.message + "); reopen the shard to continue";
+        return std::unexpected(e);
+    }
+    return {};
+}
+
+Result<void> Shard::writePending()
+{
+    if (auto r = m_pack.write(m_pendingPackStart, m_pendingPack); !r) {
+        m_failure = r.error();
+        return r;
+    }
+    std::vector<uint8_t> slots(m_pendingSlots.size() * kTableEntrySize);
+    for (size_t i = 0; i < m_pendingSlots.size(); ++i)
+        m_pendingSlots[i].encodeTo(slots.data() + i * kTableEntrySize);
+    if (auto r = m_table.file().write(uint64_t(m_pendingSlotsStart) * kTableEntrySize, slots); !r) {
+        m_failure = r.error();
+        return r;
+    }
+    m_pendingSlotsStart = m_tableLen;
+    m_pendingSlots.clear();
+    m_pendingPackStart = m_nextOffset;
+    m_pendingPack.clear();
+    return {};
+}
+
+Result<bool> Shard::remove(const Key &key)
+{
+    if (auto ok = refuseIfFailed(); !ok)
+        return std::unexpected(ok.error());
     const auto slot = find(key);
     if (!slot)
         return false;
-    if (auto r = m_table.writeSlot(*slot, Entry::tombstone()); !r)
+    if (*slot >= m_pendingSlotsStart) {
+        m_pendingSlots[*slot - m_pendingSlotsStart] = Entry::tombstone();
+    } else if (auto r = m_table.writeSlot(*slot, Entry::tombstone()); !r) {
+        m_failure = r.error();
         return std::unexpected(r.error());
+    }
     m_index.erase(key);
     if (m_indexHasDuplicates) {
         // A damaged shard may hold the key again further on; readers then see that slot.
         for (uint32_t i = *slot + 1; i < slotCount(); ++i) {
-            const Entry e = m_table.slot(i);
+            const Entry e = entry(i);
             if (!e.isTombstone() && e.key == key) {
                 m_index.insert(key, i);
                 break;
@@ -313,16 +364,25 @@ Result<bool> Shard::remove(const Key &key)
 
 Result<void> Shard::flush()
 {
-    if (!m_writable)
-        return fail(ErrorKind::Invalid, m_path, "shard is open read-only");
-    // Data and slots must be durable before the manifest that commits them.
-    if (auto r = m_pack.sync(); !r)
+    if (auto ok = refuseIfFailed(); !ok)
+        return ok;
+    if (auto r = writePending(); !r)
         return r;
-    if (auto r = m_table.sync(); !r)
+    // Data and slots must be durable before the manifest that commits them;
+    // a failed sync may have dropped pages, so it ends the shard's writing.
+    if (auto r = m_pack.sync(); !r) {
+        m_failure = r.error();
         return r;
+    }
+    if (auto r = m_table.sync(); !r) {
+        m_failure = r.error();
+        return r;
+    }
     auto saved = ManifestFile::save(*m_dir, m_manifest, m_gen, m_tableLen);
-    if (!saved)
+    if (!saved) {
+        m_failure = saved.error();
         return std::unexpected(saved.error());
+    }
     m_manifest = *saved;
     m_dirty = false;
     return {};

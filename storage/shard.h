@@ -92,11 +92,18 @@ public:
     [[nodiscard]] uint64_t nextOffset() const { return m_nextOffset; }
     [[nodiscard]] bool dirty() const { return m_dirty; }
 
+    // The files as they are on disk; a writable shard may hold appends not yet
+    // written to them (see entry() and data(), which see those too).
     [[nodiscard]] const Table &table() const { return m_table; }
     [[nodiscard]] const Pack &pack() const { return m_pack; }
 
     // Precondition: slot < capacity().
-    [[nodiscard]] Entry entry(uint32_t slot) const { return m_table.slot(slot); }
+    [[nodiscard]] Entry entry(uint32_t slot) const
+    {
+        if (slot >= m_pendingSlotsStart && slot - m_pendingSlotsStart < m_pendingSlots.size())
+            return m_pendingSlots[slot - m_pendingSlotsStart];
+        return m_table.slot(slot);
+    }
     // The entry's bytes; a Corrupt error naming the pack and offset when the
     // range is outside it, an Invalid one for a tombstone.
     [[nodiscard]] Result<std::span<const uint8_t>> data(const Entry &entry) const;
@@ -104,7 +111,7 @@ public:
     // First live slot among slotCount() with this key.
     [[nodiscard]] std::optional<uint32_t> find(const Key &key) const;
     [[nodiscard]] bool exists(const Key &key) const { return find(key).has_value(); }
-    // The bytes stay valid until the shard is closed, compacted or moved.
+    // The bytes stay valid until the shard next changes, is closed or moved.
     [[nodiscard]] Result<std::optional<std::span<const uint8_t>>> get(const Key &key) const;
 
     [[nodiscard]] bool hasSpace(uint64_t dataLen) const;
@@ -129,6 +136,9 @@ private:
     [[nodiscard]] static Result<Shard> open(const std::string &path, Access access, const ShardGeometry *create);
     [[nodiscard]] Result<void> scanCommitted();
     void ensureIndex() const;
+    // Writes buffered appends to the pack and table (not yet synced).
+    [[nodiscard]] Result<void> writePending();
+    [[nodiscard]] Result<void> refuseIfFailed() const;
 
     std::optional<Directory> m_dir;
     std::string m_path;
@@ -140,6 +150,16 @@ private:
     uint64_t m_nextOffset = 0;
     bool m_writable = false;
     bool m_dirty = false;
+    // Set when a write failed: what is on disk past the commit point is then
+    // unknown, so nothing more is written or committed (DURABILITY.md, rule 7).
+    std::optional<Error> m_failure;
+
+    // Appends are gathered here and written in batches, one pwrite for many
+    // entries; they are uncommitted until flush() either way.
+    uint32_t m_pendingSlotsStart = 0;
+    std::vector<Entry> m_pendingSlots;
+    uint64_t m_pendingPackStart = 0;
+    std::vector<uint8_t> m_pendingPack;
 
     mutable KeyIndex m_index;
     mutable bool m_indexBuilt = false;
