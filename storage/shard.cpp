@@ -252,10 +252,10 @@ bool Shard::hasSpace(uint64_t dataLen) const
 {
     if (!m_writable || m_tableLen >= capacity())
         return false;
-    // 0xFFFFFFFF is the tombstone marker, so no entry may start there.
-    if (m_nextOffset >= kTombstoneOffset)
-        return false;
-    return dataLen <= packSize() && m_nextOffset <= packSize() - dataLen;
+    // Offsets and lengths are u32 and 0xFFFFFFFF marks a tombstone, so even a
+    // (crafted) pack larger than 4 GiB takes entries only below that.
+    const uint64_t limit = std::min<uint64_t>(packSize(), kTombstoneOffset);
+    return m_nextOffset < kTombstoneOffset && dataLen <= limit && m_nextOffset <= limit - dataLen;
 }
 
 Result<bool> Shard::append(const Key &key, std::span<const uint8_t> data)
