@@ -58,7 +58,7 @@ bool parse(QCommandLineParser &parser, const QString &command, const QStringList
 {
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     parser.addHelpOption();
-    if (!parser.parse(QStringList { QStringLiteral("shardscope-cli") } + args)) {
+    if (!parser.parse(QStringList {QStringLiteral("shardscope-cli")} + args)) {
         status = usageError(command, parser.errorText());
         return false;
     }
@@ -119,7 +119,7 @@ std::optional<QByteArray> readInput(
 
 std::span<const uint8_t> bytesOf(const QByteArray &data)
 {
-    return { reinterpret_cast<const uint8_t *>(data.constData()), size_t(data.size()) };
+    return {reinterpret_cast<const uint8_t *>(data.constData()), size_t(data.size())};
 }
 
 int writeOutput(std::span<const uint8_t> bytes, const QString &outPath)
@@ -147,7 +147,7 @@ int writeOutput(std::span<const uint8_t> bytes, const QString &outPath)
 }
 
 const QCommandLineOption kStoreOption(QStringLiteral("store"), QStringLiteral("Address a store by content ID."));
-const QCommandLineOption kOutOption({ QStringLiteral("o"), QStringLiteral("output") },
+const QCommandLineOption kOutOption({QStringLiteral("o"), QStringLiteral("output")},
     QStringLiteral("Write the bytes to FILE instead of standard output."), QStringLiteral("FILE"));
 const QCommandLineOption kJsonOption(QStringLiteral("json"), QStringLiteral("Print one JSON object."));
 const QCommandLineOption kFileOption(
@@ -194,50 +194,76 @@ int cmdDump(const QStringList &args)
     return Ok;
 }
 
-int cmdGet(const QStringList &args)
+// DIR and KEYHEX of get and delete: a key in a shard, or with --store a
+// content ID in a store.
+struct Address {
+    QString dir;
+    QString hex;
+    std::optional<Key> key;
+    std::optional<shardscope::ContentId> cid;
+};
+
+std::optional<Address> parseAddress(
+    QCommandLineParser &parser, const QString &command, const QStringList &args, int &status)
 {
-    QCommandLineParser parser;
     parser.addOption(kStoreOption);
-    parser.addOption(kOutOption);
     parser.addPositionalArgument(
         QStringLiteral("DIR"), QStringLiteral("The shard (or, with --store, store) directory."));
     parser.addPositionalArgument(
         QStringLiteral("KEYHEX"), QStringLiteral("48 hex digits (a key), or with --store 64 (a content ID)."));
-    int status = Ok;
-    if (!parse(parser, QStringLiteral("get"), args, 2, status))
-        return status;
-    const QString dir = parser.positionalArguments()[0];
-    const QString hex = parser.positionalArguments()[1];
+    if (!parse(parser, command, args, 2, status))
+        return std::nullopt;
+    Address a {parser.positionalArguments()[0], parser.positionalArguments()[1], {}, {}};
     if (parser.isSet(kStoreOption)) {
-        const auto cid = shardscope::contentIdFromHex(hex.toStdString());
-        if (!cid)
-            return usageError(
-                QStringLiteral("get"), QStringLiteral("'%1' is not a content ID (64 hex digits)").arg(hex));
-        auto store = shardscope::Store::open(path(dir), shardscope::Store::Access::ReadOnly);
+        a.cid = shardscope::contentIdFromHex(a.hex.toStdString());
+        if (!a.cid) {
+            status = usageError(command, QStringLiteral("'%1' is not a content ID (64 hex digits)").arg(a.hex));
+            return std::nullopt;
+        }
+    } else {
+        a.key = Key::fromHex(a.hex.toStdString());
+        if (!a.key) {
+            status = usageError(command, QStringLiteral("'%1' is not a key (48 hex digits)").arg(a.hex));
+            return std::nullopt;
+        }
+    }
+    return a;
+}
+
+int notFound(const Address &a)
+{
+    err() << "shardscope-cli: " << a.dir << (a.cid ? ": no blob with content ID " : ": no live entry with key ")
+          << a.hex << Qt::endl;
+    return Failed;
+}
+
+int cmdGet(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.addOption(kOutOption);
+    int status = Ok;
+    const auto a = parseAddress(parser, QStringLiteral("get"), args, status);
+    if (!a)
+        return status;
+    if (a->cid) {
+        auto store = shardscope::Store::open(path(a->dir), shardscope::Store::Access::ReadOnly);
         if (!store)
             return report(store.error());
-        auto blob = store->get(*cid);
+        auto blob = store->get(*a->cid);
         if (!blob)
             return report(blob.error());
-        if (!*blob) {
-            err() << "shardscope-cli: " << dir << ": no blob with content ID " << hex << Qt::endl;
-            return Failed;
-        }
+        if (!*blob)
+            return notFound(*a);
         return writeOutput(**blob, parser.value(kOutOption));
     }
-    const auto key = Key::fromHex(hex.toStdString());
-    if (!key)
-        return usageError(QStringLiteral("get"), QStringLiteral("'%1' is not a key (48 hex digits)").arg(hex));
-    auto shard = Shard::openReadOnly(path(dir));
+    auto shard = Shard::openReadOnly(path(a->dir));
     if (!shard)
         return report(shard.error());
-    auto bytes = shard->get(*key);
+    auto bytes = shard->get(*a->key);
     if (!bytes)
         return report(bytes.error());
-    if (!*bytes) {
-        err() << "shardscope-cli: " << dir << ": no live entry with key " << hex << Qt::endl;
-        return Failed;
-    }
+    if (!*bytes)
+        return notFound(*a);
     return writeOutput(**bytes, parser.value(kOutOption));
 }
 
@@ -338,51 +364,34 @@ int cmdPut(const QStringList &argsIn)
 int cmdDelete(const QStringList &args)
 {
     QCommandLineParser parser;
-    parser.addOption(kStoreOption);
-    parser.addPositionalArgument(
-        QStringLiteral("DIR"), QStringLiteral("The shard (or, with --store, store) directory."));
-    parser.addPositionalArgument(
-        QStringLiteral("KEYHEX"), QStringLiteral("48 hex digits (a key), or with --store 64 (a content ID)."));
     int status = Ok;
-    if (!parse(parser, QStringLiteral("delete"), args, 2, status))
+    const auto a = parseAddress(parser, QStringLiteral("delete"), args, status);
+    if (!a)
         return status;
-    const QString dir = parser.positionalArguments()[0];
-    const QString hex = parser.positionalArguments()[1];
-    if (parser.isSet(kStoreOption)) {
-        const auto cid = shardscope::contentIdFromHex(hex.toStdString());
-        if (!cid)
-            return usageError(
-                QStringLiteral("delete"), QStringLiteral("'%1' is not a content ID (64 hex digits)").arg(hex));
-        auto store = shardscope::Store::open(path(dir), shardscope::Store::Access::ReadWrite);
+    if (a->cid) {
+        auto store = shardscope::Store::open(path(a->dir), shardscope::Store::Access::ReadWrite);
         if (!store)
             return report(store.error());
-        auto removed = store->remove(*cid);
+        auto removed = store->remove(*a->cid);
         if (!removed)
             return report(removed.error());
-        if (!*removed) {
-            err() << "shardscope-cli: " << dir << ": no blob with content ID " << hex << Qt::endl;
-            return Failed;
-        }
-        out() << hex << " deleted" << Qt::endl;
+        if (!*removed)
+            return notFound(*a);
+        out() << a->hex << " deleted" << Qt::endl;
         return Ok;
     }
-    const auto key = Key::fromHex(hex.toStdString());
-    if (!key)
-        return usageError(QStringLiteral("delete"), QStringLiteral("'%1' is not a key (48 hex digits)").arg(hex));
-    auto shard = Shard::openForWriting(path(dir));
+    auto shard = Shard::openForWriting(path(a->dir));
     if (!shard)
         return report(shard.error());
-    const auto slot = shard->find(*key);
-    auto removed = shard->remove(*key);
+    const auto slot = shard->find(*a->key);
+    auto removed = shard->remove(*a->key);
     if (!removed)
         return report(removed.error());
-    if (!*removed) {
-        err() << "shardscope-cli: " << dir << ": no live entry with key " << hex << Qt::endl;
-        return Failed;
-    }
+    if (!*removed)
+        return notFound(*a);
     if (auto r = shard->flush(); !r)
         return report(r.error());
-    out() << hex << " deleted (slot " << *slot << " is now a tombstone; its pack bytes stay until compaction)"
+    out() << a->hex << " deleted (slot " << *slot << " is now a tombstone; its pack bytes stay until compaction)"
           << Qt::endl;
     return Ok;
 }
@@ -408,7 +417,7 @@ int cmdCompact(const QStringList &args)
     parser.addOption(kPackSizeOption);
     const QCommandLineOption removeOld(QStringLiteral("remove-old"),
         QStringLiteral("Remove the old generation's files once the new one is committed."));
-    const QCommandLineOption quiet({ QStringLiteral("q"), QStringLiteral("quiet") }, QStringLiteral("No progress."));
+    const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress."));
     parser.addOption(removeOld);
     parser.addOption(quiet);
     parser.addPositionalArgument(QStringLiteral("DIR"), QStringLiteral("The shard directory."));
@@ -503,7 +512,7 @@ int cmdHelp(const QStringList &args)
         err() << "shardscope-cli: unknown command '" << args.constFirst() << "'\n\n" << usage();
         return Usage;
     }
-    return c->run({ QStringLiteral("--help") });
+    return c->run({QStringLiteral("--help")});
 }
 
 } // namespace
@@ -511,28 +520,28 @@ int cmdHelp(const QStringList &args)
 const QList<Command> &commands()
 {
     static const QList<Command> all = {
-        { "info", "info DIR", "Print the manifest, sizes and counts of a shard.", cmdInfo },
-        { "dump", "dump [--json] DIR",
+        {"info", "info DIR", "Print the manifest, sizes and counts of a shard.", cmdInfo},
+        {"dump", "dump [--json] DIR",
             "Print every committed slot. With --json, one JSON object with gen, nonce, table_len, capacity, pack_size, "
             "live, tombstones and entries (slot, key, offset, len, tombstone, sha256).",
-            cmdDump },
-        { "get", "get DIR KEYHEX [-o FILE]\n       shardscope-cli get --store STOREDIR CIDHEX [-o FILE]",
-            "Write an entry's raw bytes to standard output or FILE.", cmdGet },
-        { "append", "append DIR [--key KEYHEX] (--file F | --text S | -)",
+            cmdDump},
+        {"get", "get DIR KEYHEX [-o FILE]\n       shardscope-cli get --store STOREDIR CIDHEX [-o FILE]",
+            "Write an entry's raw bytes to standard output or FILE.", cmdGet},
+        {"append", "append DIR [--key KEYHEX] (--file F | --text S | -)",
             "Append an entry and commit it. Without --key the key is the first 24 bytes of the data's sha256.",
-            cmdAppend },
-        { "put", "put --store STOREDIR [--cid CIDHEX] (--file F | --text S | -)",
-            "Store a blob by content ID (default: the data's sha256), creating child shards as needed.", cmdPut },
-        { "delete", "delete DIR KEYHEX\n       shardscope-cli delete --store STOREDIR CIDHEX",
-            "Tombstone an entry and commit. Its pack bytes stay until the next compaction.", cmdDelete },
-        { "compact", "compact DIR [--table-slots N] [--pack-size BYTES] [--remove-old]",
+            cmdAppend},
+        {"put", "put --store STOREDIR [--cid CIDHEX] (--file F | --text S | -)",
+            "Store a blob by content ID (default: the data's sha256), creating child shards as needed.", cmdPut},
+        {"delete", "delete DIR KEYHEX\n       shardscope-cli delete --store STOREDIR CIDHEX",
+            "Tombstone an entry and commit. Its pack bytes stay until the next compaction.", cmdDelete},
+        {"compact", "compact DIR [--table-slots N] [--pack-size BYTES] [--remove-old]",
             "Copy the live entries, sorted by key, into the next generation and commit it. The old generation's "
             "files stay unless --remove-old is given.",
-            cmdCompact },
-        { "hydrate", "hydrate DIR [--table-slots N] [--pack-size BYTES]",
+            cmdCompact},
+        {"hydrate", "hydrate DIR [--table-slots N] [--pack-size BYTES]",
             "Create a shard (or the missing files of its current generation). Defaults: 32768 slots, 64 MiB pack.",
-            cmdHydrate },
-        { "help", "help [COMMAND]", "Describe the commands, or one command.", cmdHelp },
+            cmdHydrate},
+        {"help", "help [COMMAND]", "Describe the commands, or one command.", cmdHelp},
     };
     return all;
 }
