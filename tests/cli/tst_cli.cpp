@@ -33,9 +33,9 @@ Run cli(const QStringList &args, const QByteArray &input = {})
 }
 
 // A new shard of the given geometry, committed empty.
-bool hydrate(const QString &dir, int slots, int packSize)
+bool hydrate(const QString &dir, int tableSlots, int packSize)
 {
-    return cli({QStringLiteral("hydrate"), dir, QStringLiteral("--table-slots"), QString::number(slots),
+    return cli({QStringLiteral("hydrate"), dir, QStringLiteral("--table-slots"), QString::number(tableSlots),
                    QStringLiteral("--pack-size"), QString::number(packSize)})
                .status
         == 0;
