@@ -123,6 +123,9 @@ void Sha256::compress(const uint8_t *block)
 
 void Sha256::update(std::span<const uint8_t> bytes)
 {
+    // An empty span may carry a null pointer, which memcpy must never see.
+    if (bytes.empty())
+        return;
     m_totalLen += bytes.size();
     if (m_blockLen > 0) {
         const size_t take = std::min(bytes.size(), m_block.size() - m_blockLen);
