@@ -212,7 +212,6 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
     const std::string tablePath = dir.filePath(tableTmp);
     const std::string packPath = dir.filePath(packTmp);
 
-
     const uint64_t windowSize = std::min(liveBytes, kWindow);
     CopyBuffer window {size_t(windowSize)};
     CopyBuffer readBuffer {size_t(std::min<uint64_t>(kReadChunk, std::max<uint64_t>(liveBytes, 1)))};

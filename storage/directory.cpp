@@ -84,6 +84,8 @@ Result<UniqueFd> openBeneath(int dirFd, const std::string &name, int flags, cons
     if (fd < 0) {
         if (errno == ELOOP)
             return fail(ErrorKind::Unsafe, path, "is a symlink; shard files are never followed through links");
+        if (errno == EISDIR)
+            return fail(ErrorKind::Invalid, path, "not a regular file");
         return failErrno(errno, path, "open");
     }
     UniqueFd owned(fd);

@@ -170,6 +170,13 @@ Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
                 continue;
             }
             if (!here.hasSpace(data.size())) {
+                // Children are sized like this shard: a blob larger than its
+                // pack fits none of them, and must not leave empty ones behind.
+                if (data.size() > std::min<uint64_t>(here.packSize(), kTombstoneOffset)) {
+                    return fail(ErrorKind::Full, here.path(),
+                        "blob of " + std::to_string(data.size()) + " bytes is larger than a shard's pack ("
+                            + std::to_string(here.packSize()) + " bytes)");
+                }
                 // A new child shard, sized like its parent, as the reference does.
                 auto parentDir = directoryOf(rel);
                 if (!parentDir)

@@ -212,13 +212,6 @@ void tst_BadInput::openFails()
                                 : Shard::hydrate(str(dir), ShardGeometry {128, 65536});
         QVERIFY2(!opened, qPrintable(QStringLiteral("mode %1 opened the damaged shard").arg(mode)));
         const Error &e = opened.error();
-        if (damage == u"table-dir" && mode > 0) {
-            // Storage bug: Directory::openForWriting opens with O_RDWR, which
-            // fails with EISDIR before the "not a regular file" check, so the
-            // same damage is Invalid read-only but Io when writing.
-            QEXPECT_FAIL(
-                "", "openForWriting reports a directory in place of a shard file as Io, not Invalid", Continue);
-        }
         QVERIFY2(e.kind == kind,
             qPrintable(QStringLiteral("mode %1: %2").arg(mode).arg(QString::fromStdString(errorText(opened)))));
         QVERIFY2(QString::fromStdString(e.file).endsWith(u'/' + file),

@@ -369,11 +369,7 @@ void tst_Store::blobLargerThanAnyPack()
     CHECK_OK(got);
     QVERIFY(!got->has_value());
 
-    // Storage bug: Store::put creates the child for cid[d] whenever the shard
-    // at depth d has no room, even when the blob cannot fit any shard of that
-    // geometry, so this put leaves 8 nested empty shards (each a full-size
-    // table and pack) before it reports Full.
-    QEXPECT_FAIL("", "Store::put creates 8 levels of empty child shards for a blob that fits no pack", Continue);
+    // Children are sized like their parent, so none is created for it.
     QCOMPARE(QDir(root).entryList(QDir::Dirs | QDir::NoDotAndDotDot), QStringList());
 
     // A blob that fits still goes in.
