@@ -4,9 +4,9 @@
 // manifest. Until the flip the shard is exactly as it was.
 //
 // The copy is built for speed on large packs: the new pack is assembled in
-// memory one window at a time from large sequential reads of the old pack
-// (one pread per 4 MiB rather than a page fault per 4 KiB of a mapping), and
-// each window goes out in large writes.
+// memory one window at a time by scattered reads of the old pack front to
+// back (one preadv per run of entries rather than a page fault per 4 KiB of
+// a mapping and a copy per entry), and each window goes out in large writes.
 #include "shard.h"
 
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <vector>
 
 namespace shardscope {
@@ -21,7 +22,8 @@ namespace shardscope {
 namespace {
 
 constexpr uint64_t kWindow = uint64_t(256) << 20; // new-pack bytes assembled at a time
-constexpr size_t kReadChunk = size_t(4) << 20; // old-pack bytes per read
+constexpr size_t kMaxGap = size_t(64) << 10; // unused old-pack bytes read rather than skipped
+constexpr size_t kMaxPartsPerRead = 4096; // entries (and gaps) per scattered read
 constexpr size_t kWriteChunk = size_t(8) << 20; // new-pack bytes per write
 
 struct LiveEntry {
@@ -214,9 +216,9 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
 
     const uint64_t windowSize = std::min(liveBytes, kWindow);
     CopyBuffer window {size_t(windowSize)};
-    CopyBuffer readBuffer {size_t(std::min<uint64_t>(kReadChunk, std::max<uint64_t>(liveBytes, 1)))};
+    CopyBuffer gapBuffer {kMaxGap};
     CopyBuffer verifyBuffer {size_t(std::min<uint64_t>(kWriteChunk, std::max<uint64_t>(liveBytes, 1)))};
-    if (!window.valid() || !readBuffer.valid() || !verifyBuffer.valid())
+    if (!window.valid() || !gapBuffer.valid() || !verifyBuffer.valid())
         return fail(ErrorKind::Io, m_path, "cannot allocate " + std::to_string(windowSize) + " bytes for the copy");
 
     size_t first = 0;
@@ -234,27 +236,38 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
         std::sort(inWindow.begin(), inWindow.end(),
             [](const LiveEntry *a, const LiveEntry *b) { return a->entry.offset < b->entry.offset; });
 
-        uint64_t chunkStart = 0;
-        uint64_t chunkEnd = 0;
+        // Runs of entries that lie back to back in the old pack (small gaps,
+        // the bytes of deleted entries, are read into a scratch buffer) are
+        // read with one preadv that drops each entry straight into its
+        // place in the window.
+        std::vector<std::span<uint8_t>> parts;
+        uint64_t runStart = 0;
+        uint64_t runEnd = 0;
+        auto readRun = [&]() -> Result<void> {
+            if (parts.empty())
+                return {};
+            auto r = m_pack.file().readScattered(runStart, parts);
+            parts.clear();
+            return r;
+        };
         for (const LiveEntry *e : inWindow) {
             // The part of this entry that lands in the window.
             const uint64_t from = std::max(e->dst, windowStart);
             const uint64_t to = std::min(e->dst + e->entry.len, windowEnd);
             const uint64_t src = e->entry.offset + (from - e->dst);
-            const uint64_t len = to - from;
-            if (len >= readBuffer.size()) {
-                if (auto r = m_pack.file().readInto(src, window.span(from - windowStart, len)); !r)
+            const uint64_t gap = src >= runEnd ? src - runEnd : UINT64_MAX;
+            if (parts.empty() || gap > gapBuffer.size() || parts.size() + 2 > kMaxPartsPerRead) {
+                if (auto r = readRun(); !r)
                     return std::unexpected(r.error());
-                continue;
+                runStart = src;
+            } else if (gap > 0) {
+                parts.push_back(gapBuffer.span(0, gap));
             }
-            if (src < chunkStart || src + len > chunkEnd) {
-                chunkStart = src;
-                chunkEnd = std::min<uint64_t>(src + readBuffer.size(), m_pack.size());
-                if (auto r = m_pack.file().readInto(chunkStart, readBuffer.span(0, chunkEnd - chunkStart)); !r)
-                    return std::unexpected(r.error());
-            }
-            std::memcpy(window.data() + (from - windowStart), readBuffer.data() + (src - chunkStart), size_t(len));
+            parts.push_back(window.span(from - windowStart, to - from));
+            runEnd = src + (to - from);
         }
+        if (auto r = readRun(); !r)
+            return std::unexpected(r.error());
 
         for (uint64_t off = windowStart; off < windowEnd; off += kWriteChunk) {
             const uint64_t len = std::min<uint64_t>(kWriteChunk, windowEnd - off);

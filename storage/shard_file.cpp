@@ -2,6 +2,11 @@
 
 #include "format.h"
 
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <vector>
+
 namespace shardscope {
 
 Result<ShardFile> ShardFile::open(const Directory &dir, const std::string &name, Access access)
@@ -46,6 +51,49 @@ Result<void> ShardFile::readInto(uint64_t offset, std::span<uint8_t> bytes) cons
         return fail(
             ErrorKind::Corrupt, path(), "read of " + std::to_string(bytes.size()) + " bytes past the end", offset);
     return readAll(m_fd.get(), bytes, offset, path());
+}
+
+Result<void> ShardFile::readScattered(uint64_t offset, std::span<const std::span<uint8_t>> parts) const
+{
+    if (!m_fd.valid())
+        return fail(ErrorKind::Invalid, path(), "not backed by a file");
+    uint64_t total = 0;
+    std::vector<iovec> iov;
+    iov.reserve(parts.size());
+    for (const auto &p : parts) {
+        if (!p.empty())
+            iov.push_back({p.data(), p.size()});
+        total += p.size();
+    }
+    if (!m_source->contains(offset, total))
+        return fail(ErrorKind::Corrupt, path(), "read of " + std::to_string(total) + " bytes past the end", offset);
+    size_t first = 0;
+    while (first < iov.size()) {
+        const int count = int(std::min<size_t>(iov.size() - first, IOV_MAX));
+        const ssize_t n = ::preadv(m_fd.get(), iov.data() + first, count, off_t(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            auto e = failErrno(errno, path(), "read");
+            e.error().offset = offset;
+            return e;
+        }
+        if (n == 0)
+            return fail(ErrorKind::Corrupt, path(), "file ends early", offset);
+        offset += uint64_t(n);
+        // Step past what was filled; a part filled halfway continues.
+        for (size_t left = size_t(n); left > 0;) {
+            if (left >= iov[first].iov_len) {
+                left -= iov[first].iov_len;
+                ++first;
+            } else {
+                iov[first].iov_base = static_cast<uint8_t *>(iov[first].iov_base) + left;
+                iov[first].iov_len -= left;
+                left = 0;
+            }
+        }
+    }
+    return {};
 }
 
 Result<void> ShardFile::sync() const

@@ -30,6 +30,9 @@ public:
     // copies then cost one system call per chunk instead of a page fault
     // per page. Only for files opened from a directory.
     [[nodiscard]] Result<void> readInto(uint64_t offset, std::span<uint8_t> bytes) const;
+    // Reads consecutive file bytes from `offset` into the parts in turn
+    // (preadv): one system call scatters many entries.
+    [[nodiscard]] Result<void> readScattered(uint64_t offset, std::span<const std::span<uint8_t>> parts) const;
     [[nodiscard]] Result<void> sync() const;
 
 private:

@@ -152,6 +152,7 @@ private slots:
     void compactWithUnflushedChangesIsRefused();
     void removeGeneration();
     void duplicateKeysInDamagedShard();
+    void compactOverlappingAndScatteredEntries();
     void failedWriteCommitsNothing();
 
     // The reference writer's defects (FORMAT.md, "Quirks").
@@ -1364,6 +1365,50 @@ void tst_Shard::readOnlyOpenChangesNothing()
         (void)shard->hasSpace(1);
     }
     QCOMPARE(snapshotTree(dir), before);
+}
+
+// The reference writer leaves live entries that share pack bytes (quirk 1),
+// and deletes leave gaps. Compaction reads the old pack in runs of entries
+// that lie back to back; overlapping, out-of-order and far-apart ranges must
+// each still arrive whole.
+void tst_Shard::compactOverlappingAndScatteredEntries()
+{
+    QTemporaryDir tmp;
+    const QString dir = newShardDir(tmp);
+    const auto blobs = makeBlobs(91, {300, 500, 700, 0, 900, 200000, 50});
+    {
+        auto shard = Shard::hydrate(str(dir), ShardGeometry {16, 1 << 20});
+        CHECK_OK(shard);
+        for (const Blob &b : blobs)
+            COMPARE_OK(shard->append(b.key, bytesOf(b.data)), true);
+        CHECK_OK(shard->flush());
+    }
+    // Byte surgery: slot 1 now starts inside slot 0 (overlap), slot 2 ends
+    // where slot 4 starts (out of order); slot 6 sits far past a gap.
+    const QString table = dir + "/00000000.slot";
+    QVERIFY(patchFile(table, 1 * 32 + 24, u32le(100)));
+    QVERIFY(patchFile(table, 2 * 32 + 24, u32le(1500 + 200000)));
+    QVERIFY(patchFile(table, 6 * 32 + 24, u32le(900000)));
+    const QByteArray pack = readFile(dir + "/00000000.pack");
+    std::map<Key, QByteArray> expected;
+    {
+        auto ro = Shard::openReadOnly(str(dir));
+        CHECK_OK(ro);
+        for (uint32_t i = 0; i < ro->slotCount(); ++i) {
+            const Entry e = ro->entry(i);
+            expected[e.key] = pack.mid(qsizetype(e.offset), qsizetype(e.len));
+        }
+    }
+    auto shard = Shard::openForWriting(str(dir));
+    CHECK_OK(shard);
+    auto done = shard->compact();
+    CHECK_OK(done);
+    QCOMPARE(done->entries, uint32_t(blobs.size()));
+    QString why;
+    QVERIFY2(holdsExactly(*shard, expected, &why), qPrintable(why));
+    auto reopened = Shard::openReadOnly(str(dir));
+    CHECK_OK(reopened);
+    QVERIFY2(holdsExactly(*reopened, expected, &why), qPrintable(why));
 }
 
 QTEST_GUILESS_MAIN(tst_Shard)
