@@ -33,6 +33,18 @@ QString ShardSummary::text() const
     if (!valid)
         return {};
     const QLocale locale;
+    if (packUsed > packSize) {
+        // Damaged: a slot points past the pack's end; no fill figure fits.
+        return QStringLiteral("Generation %1 · nonce %2 · %3 of %4 slots · %5 live · %6 tombstones · pack %7, "
+                              "slots reach beyond its end")
+            .arg(generation)
+            .arg(nonce)
+            .arg(tableLen)
+            .arg(capacity)
+            .arg(live)
+            .arg(tombstones)
+            .arg(locale.formattedDataSize(qint64(packSize)));
+    }
     return QStringLiteral("Generation %1 · nonce %2 · %3 of %4 slots · %5 live · %6 tombstones · pack %7 of %8 (%9%)")
         .arg(generation)
         .arg(nonce)

@@ -73,9 +73,16 @@ std::string infoText(const Shard &shard)
     out += format("table_len:   %u of %u slots\n", m.tableLen, shard.capacity());
     out += format("live:        %u\n", counts.live);
     out += format("tombstones:  %u\n", counts.tombstones);
-    const double fill = shard.packSize() ? 100.0 * double(shard.nextOffset()) / double(shard.packSize()) : 0.0;
-    out += format("pack:        %llu of %llu bytes used (%.1f%%)\n", (unsigned long long)shard.nextOffset(),
-        (unsigned long long)shard.packSize(), fill);
+    if (shard.nextOffset() > shard.packSize()) {
+        // Damaged: a slot points past the end of the pack; a fill figure
+        // above 100% would only hide that.
+        out += format("pack:        %llu bytes; committed slots reach byte %llu, beyond its end\n",
+            (unsigned long long)shard.packSize(), (unsigned long long)shard.nextOffset());
+    } else {
+        const double fill = shard.packSize() ? 100.0 * double(shard.nextOffset()) / double(shard.packSize()) : 0.0;
+        out += format("pack:        %llu of %llu bytes used (%.1f%%)\n", (unsigned long long)shard.nextOffset(),
+            (unsigned long long)shard.packSize(), fill);
+    }
     return out;
 }
 
