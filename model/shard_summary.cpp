@@ -33,27 +33,21 @@ QString ShardSummary::text() const
     if (!valid)
         return {};
     const QLocale locale;
-    if (packUsed > packSize) {
-        // Damaged: a slot points past the pack's end; no fill figure fits.
-        return QStringLiteral("Generation %1 · nonce %2 · %3 of %4 slots · %5 live · %6 tombstones · pack %7, "
-                              "slots reach beyond its end")
-            .arg(generation)
-            .arg(nonce)
-            .arg(tableLen)
-            .arg(capacity)
-            .arg(live)
-            .arg(tombstones)
-            .arg(locale.formattedDataSize(qint64(packSize)));
-    }
-    return QStringLiteral("Generation %1 · nonce %2 · %3 of %4 slots · %5 live · %6 tombstones · pack %7 of %8 (%9%)")
-        .arg(generation)
-        .arg(nonce)
-        .arg(tableLen)
-        .arg(capacity)
-        .arg(live)
-        .arg(tombstones)
-        .arg(locale.formattedDataSize(qint64(packUsed)), locale.formattedDataSize(qint64(packSize)))
-        .arg(packFillPercent(), 0, 'f', 1);
+    const QString counts = QStringLiteral("Generation %1 · nonce %2 · %3 of %4 slots · %5 live · %6 tombstones")
+                               .arg(generation)
+                               .arg(nonce)
+                               .arg(tableLen)
+                               .arg(capacity)
+                               .arg(live)
+                               .arg(tombstones);
+    // Damaged: a slot points past the pack's end, and no fill figure fits.
+    if (packUsed > packSize)
+        return counts
+            + QStringLiteral(" · pack %1, slots reach beyond its end").arg(locale.formattedDataSize(qint64(packSize)));
+    return counts
+        + QStringLiteral(" · pack %1 of %2 (%3%)")
+              .arg(locale.formattedDataSize(qint64(packUsed)), locale.formattedDataSize(qint64(packSize)))
+              .arg(packFillPercent(), 0, 'f', 1);
 }
 
 } // namespace shardscope
