@@ -43,16 +43,6 @@ Result<void> ShardFile::write(uint64_t offset, std::span<const uint8_t> bytes) c
     return writeAll(m_fd.get(), bytes, offset, path());
 }
 
-Result<void> ShardFile::readInto(uint64_t offset, std::span<uint8_t> bytes) const
-{
-    if (!m_fd.valid())
-        return fail(ErrorKind::Invalid, path(), "not backed by a file");
-    if (!m_source->contains(offset, bytes.size()))
-        return fail(
-            ErrorKind::Corrupt, path(), "read of " + std::to_string(bytes.size()) + " bytes past the end", offset);
-    return readAll(m_fd.get(), bytes, offset, path());
-}
-
 Result<void> ShardFile::readScattered(uint64_t offset, std::span<const std::span<uint8_t>> parts) const
 {
     if (!m_fd.valid())

@@ -26,12 +26,10 @@ public:
     [[nodiscard]] bool writable() const { return m_fd.valid() && m_writable; }
 
     [[nodiscard]] Result<void> write(uint64_t offset, std::span<const uint8_t> bytes) const;
-    // Reads through the descriptor (pread) rather than the mapping: bulk
-    // copies then cost one system call per chunk instead of a page fault
-    // per page. Only for files opened from a directory.
-    [[nodiscard]] Result<void> readInto(uint64_t offset, std::span<uint8_t> bytes) const;
     // Reads consecutive file bytes from `offset` into the parts in turn
-    // (preadv): one system call scatters many entries.
+    // (preadv) through the descriptor rather than the mapping: one system
+    // call scatters many entries, where the mapping would fault once per
+    // page. Only for files opened from a directory.
     [[nodiscard]] Result<void> readScattered(uint64_t offset, std::span<const std::span<uint8_t>> parts) const;
     [[nodiscard]] Result<void> sync() const;
 
