@@ -48,6 +48,13 @@ private:
 
 // A whole regular file mapped read-only (PROT_READ, so no stray write can
 // reach the file through it). The size is taken once, when mapping.
+//
+// Another process may truncate the file while it is mapped; touching a page
+// past the new end would then raise SIGBUS and kill the process. So every
+// mapping is registered with a process-wide SIGBUS handler (installed by the
+// first map()): a fault inside a registered mapping puts zero pages over the
+// rest of that mapping and marks it, and the read carries on seeing zeros.
+// truncatedSinceMapped() and checkSize() let the owner notice and reopen.
 class MappedFile final : public ByteSource
 {
 public:
@@ -61,6 +68,30 @@ public:
     [[nodiscard]] uint64_t size() const override { return m_size; }
     [[nodiscard]] const std::string &name() const override { return m_path; }
 
+    // Whether a fault inside this mapping is caught. False for an empty file
+    // (nothing is mapped) and when the registry of mappings is full (more
+    // than kGuardCapacity live mappings); such a mapping behaves as before.
+    [[nodiscard]] bool guarded() const { return m_guardSlot >= 0; }
+    // A read touched a page that the file no longer has since it was mapped:
+    // the file was truncated under us, and part of what was read is zeros
+    // that are not the file's bytes. It stays set until the mapping goes.
+    [[nodiscard]] bool truncatedSinceMapped() const;
+
+    struct SizeCheck {
+        uint64_t mappedSize = 0; // size() as taken at map time
+        uint64_t fileSize = 0; // the size the file has now
+        [[nodiscard]] bool shrunk() const { return fileSize < mappedSize; }
+        [[nodiscard]] bool grew() const { return fileSize > mappedSize; }
+    };
+    // Asks the file system for the file's current size through `fd`, which
+    // must be a descriptor of the file that was mapped (the one given to
+    // map() or another one for the same inode; an Invalid error otherwise).
+    // A shrunk file means reads past fileSize return zeros, or would have.
+    [[nodiscard]] Result<SizeCheck> checkSize(int fd) const;
+
+    // Most mappings guarded at one time; further mappings are unguarded.
+    static constexpr int kGuardCapacity = 4096;
+
 private:
     MappedFile() = default;
     [[nodiscard]] const uint8_t *at(uint64_t offset) const override { return m_data + offset; }
@@ -69,6 +100,26 @@ private:
     const uint8_t *m_data = nullptr;
     uint64_t m_size = 0;
     std::string m_path;
+    int m_guardSlot = -1;
+    uint64_t m_device = 0;
+    uint64_t m_inode = 0;
 };
+
+// The process-wide SIGBUS handler behind MappedFile. Faults outside every
+// registered mapping (and SIGBUS sent by kill or raise) go to the handler
+// that was installed before it: called if it is a function, the default
+// action (death by SIGBUS) if it was SIG_DFL or SIG_IGN.
+namespace sigbus_guard {
+// Installs the handler unless it already is the SIGBUS disposition; the
+// disposition it replaces becomes the one it chains to. MappedFile::map calls
+// it once per process. Call it again only to take SIGBUS back from a handler
+// installed later that does not chain to this one (a handler that chains
+// back here would then be called in a loop for faults that are not ours).
+void install();
+// Whether the handler is the current SIGBUS disposition.
+[[nodiscard]] bool installed();
+// Whether the address lies inside a registered mapping.
+[[nodiscard]] bool covers(const void *address);
+} // namespace sigbus_guard
 
 } // namespace shardscope
