@@ -483,7 +483,10 @@ private:
         if (m_copies && !(g.table.present() && g.pack.present() && g.tableUsable))
             lookForPreviousManifest();
 
-        if (m_copies && tableReadable && cur.tableLen > g.capacity) {
+        // An empty table has been reported as such; measuring table_len or the
+        // pack's tail against it would only repeat that.
+        const bool tableHasSlots = tableReadable && g.capacity > 0;
+        if (m_copies && tableHasSlots && cur.tableLen > g.capacity) {
             const int index = m_copies->activeIndex();
             add("table-len-exceeds-capacity", Severity::Error, kManifestFileName,
                 uint64_t(index) * kManifestCopySize + 12, std::nullopt, std::nullopt,
@@ -491,7 +494,7 @@ private:
                     + std::to_string(cur.nonce) + ") exceeds the " + std::to_string(g.capacity) + " slots of "
                     + shown(tableName) + "; readers use " + std::to_string(g.capacity));
         }
-        if (tableReadable)
+        if (tableHasSlots)
             checkEntries(g, cur.tableLen, packReadable);
     }
 
@@ -562,9 +565,11 @@ private:
             const Entry e = Entry::decode(base + at);
             if (e.isTombstone()) {
                 if (!e.key.isZero() || e.len != 0) {
-                    std::string what = !e.key.isZero() && e.len != 0 ? "a non-zero key and len " + std::to_string(e.len)
-                        : !e.key.isZero()                            ? "a non-zero key"
-                                                                     : "len " + std::to_string(e.len);
+                    std::string what;
+                    if (!e.key.isZero())
+                        what = "a non-zero key";
+                    if (e.len != 0)
+                        what += (what.empty() ? "len " : " and len ") + std::to_string(e.len);
                     add("tombstone-dirty", Severity::Warning, tableName, e.key.isZero() ? at + 28 : at, i, std::nullopt,
                         "slot " + std::to_string(i) + " is a tombstone with " + what
                             + " (the writer zeroes key and len)");

@@ -541,6 +541,11 @@ const QList<Command> &commands()
         {"hydrate", "hydrate DIR [--table-slots N] [--pack-size BYTES]",
             "Create a shard (or the missing files of its current generation). Defaults: 32768 slots, 64 MiB pack.",
             cmdHydrate},
+        {"check", "check [--json] [--store] PATH",
+            "Check a shard (with --store, a store and all its child shards) for damage, read-only. Exit status: 0 "
+            "clean (info only), 1 warnings, 2 errors, 3 PATH cannot be checked; a wrong command line is 2 as for "
+            "every command.",
+            runCheck},
         {"help", "help [COMMAND]", "Describe the commands, or one command.", cmdHelp},
     };
     return all;
@@ -563,8 +568,10 @@ QString usage()
                     .arg(QString::fromLatin1(c.synopsis)
                              .replace(QLatin1String("\n       shardscope-cli "), QLatin1String("\n  ")),
                         QString::fromLatin1(c.summary));
-    text += QStringLiteral("\nErrors name the file and byte offset; exit status 0 on success, 1 when the operation "
-                           "fails, 2 on a wrong command line. Read-only commands never write.\n");
+    text += QStringLiteral(
+        "\nErrors name the file and byte offset; exit status 0 on success, 1 when the operation "
+        "fails, 2 on a wrong command line (check reports damage with its own statuses, see help check). "
+        "Read-only commands never write.\n");
     return text;
 }
 

@@ -24,4 +24,7 @@ struct Command {
 [[nodiscard]] const Command *findCommand(const QString &name);
 [[nodiscard]] QString usage();
 
+// check [--json] [--store] PATH (check_command.cpp).
+int runCheck(const QStringList &args);
+
 } // namespace cli

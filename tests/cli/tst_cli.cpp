@@ -98,6 +98,10 @@ private slots:
     void errors_data();
     void errors();
     void helpNamesEveryCommand();
+    void checkJson_data();
+    void checkJson();
+    void checkHumanReport();
+    void checkCommandLine();
 };
 
 void TestCli::dumpJsonMatchesReference_data()
@@ -411,6 +415,203 @@ void TestCli::helpNamesEveryCommand()
     const Run one = cli({QStringLiteral("help"), QStringLiteral("compact")});
     QCOMPARE(one.status, 0);
     QVERIFY(one.out.contains("--remove-old"));
+}
+
+namespace {
+
+// Overwrites bytes of a file in place.
+bool patch(const QString &path, qint64 offset, const QByteArray &bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadWrite) && f.seek(offset) && f.write(bytes) == bytes.size();
+}
+
+QByteArray le32(quint32 v)
+{
+    QByteArray b(4, '\0');
+    for (int i = 0; i < 4; ++i)
+        b[i] = char(v >> (8 * i));
+    return b;
+}
+
+// A shard made by the CLI holding "aaaa" at [0,4) and "bbbbbb" at [4,10),
+// then damaged: "duplicate" gives slot 1 slot 0's key (a warning),
+// "overlap" moves slot 1 to [2,8) (an error, and its old tail is garbage).
+QString damagedShard(const QTemporaryDir &tmp, const QString &damage)
+{
+    const QString shard = tmp.filePath(QStringLiteral("s"));
+    if (!hydrate(shard, 8, 256))
+        return {};
+    for (const char *text : {"aaaa", "bbbbbb"}) {
+        if (cli({QStringLiteral("append"), shard, QStringLiteral("--text"), QLatin1String(text)}).status != 0)
+            return {};
+    }
+    const QString table = shard + QStringLiteral("/00000000.slot");
+    QFile t(table);
+    if (!t.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray key0 = t.read(24);
+    t.close();
+    const bool ok = damage == u"duplicate" ? patch(table, 32, key0) : patch(table, 32 + 24, le32(2));
+    return ok ? shard : QString();
+}
+
+} // namespace
+
+void TestCli::checkJson_data()
+{
+    QTest::addColumn<QString>("setup"); // a fixture name, or a damage of damagedShard()
+    QTest::addColumn<bool>("store");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QStringList>("codes"); // sorted
+    const QStringList none;
+    QTest::newRow("basic: clean") << "basic" << false << 0 << none;
+    QTest::newRow("compacted: infos only")
+        << "compacted" << false << 0 << QStringList {"stale-generation", "stale-generation"};
+    QTest::newRow("store with --store: clean") << "store" << true << 0 << none;
+    QTest::newRow("store as a shard: a hint") << "store" << false << 0 << QStringList {"child-shards-not-checked"};
+    QTest::newRow("duplicate key: warning") << "duplicate" << false << 1 << QStringList {"duplicate-key"};
+    QTest::newRow("overlap: error") << "overlap" << false << 2 << QStringList {"entries-overlap", "pack-tail-garbage"};
+    QTest::newRow("overlap with --store: error")
+        << "overlap" << true << 2 << QStringList {"entries-overlap", "pack-tail-garbage"};
+    QTest::newRow("no such directory: cannot check") << "/nonexistent/shard" << false << 3 << none;
+    QTest::newRow("a file: cannot check") << "basic.expect.json" << false << 3 << none;
+}
+
+void TestCli::checkJson()
+{
+    QFETCH(QString, setup);
+    QFETCH(bool, store);
+    QFETCH(int, status);
+    QFETCH(QStringList, codes);
+
+    QTemporaryDir tmp;
+    QString path;
+    if (setup == u"duplicate" || setup == u"overlap")
+        path = damagedShard(tmp, setup);
+    else
+        path = setup.startsWith(u'/') ? setup : fixture(setup);
+    QVERIFY(!path.isEmpty());
+    QStringList args {QStringLiteral("check"), QStringLiteral("--json")};
+    if (store)
+        args << QStringLiteral("--store");
+    const Run r = cli(args << path);
+    QCOMPARE(r.status, status);
+
+    QJsonParseError error {};
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out, &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QVERIFY(doc.isObject());
+    const QJsonObject top = doc.object();
+    QStringList keys {QStringLiteral("diagnostics"), QStringLiteral("path"), QStringLiteral("summary")};
+    if (status == 3) {
+        keys << QStringLiteral("error");
+        QVERIFY(top.value(QStringLiteral("error")).isString());
+        QVERIFY(!r.err.isEmpty());
+    }
+    keys.sort();
+    QCOMPARE(top.keys(), keys);
+    QCOMPARE(top.value(QStringLiteral("path")).toString(), path);
+
+    QMap<QString, int> bySeverity {
+        {QStringLiteral("error"), 0}, {QStringLiteral("warning"), 0}, {QStringLiteral("info"), 0}};
+    QStringList seen;
+    const QStringList diagnosticKeys {QStringLiteral("code"), QStringLiteral("file"), QStringLiteral("message"),
+        QStringLiteral("offset"), QStringLiteral("other_slot"), QStringLiteral("severity"), QStringLiteral("shard"),
+        QStringLiteral("slot")};
+    for (const QJsonValue &v : top.value(QStringLiteral("diagnostics")).toArray()) {
+        QVERIFY(v.isObject());
+        const QJsonObject d = v.toObject();
+        QCOMPARE(d.keys(), diagnosticKeys);
+        QVERIFY(d.value(QStringLiteral("code")).isString());
+        QVERIFY(d.value(QStringLiteral("shard")).isString());
+        QVERIFY(d.value(QStringLiteral("message")).isString());
+        QVERIFY(!d.value(QStringLiteral("message")).toString().isEmpty());
+        const QJsonValue file = d.value(QStringLiteral("file"));
+        QVERIFY(file.isString() || file.isNull());
+        for (const char *k : {"offset", "slot", "other_slot"}) {
+            const QJsonValue n = d.value(QLatin1String(k));
+            QVERIFY2(n.isDouble() || n.isNull(), k);
+        }
+        const QString severity = d.value(QStringLiteral("severity")).toString();
+        QVERIFY2(bySeverity.contains(severity), qPrintable(severity));
+        ++bySeverity[severity];
+        seen << d.value(QStringLiteral("code")).toString();
+
+        const QString code = d.value(QStringLiteral("code")).toString();
+        if (code == u"stale-generation" || code == u"child-shards-not-checked") {
+            QVERIFY(d.value(QStringLiteral("offset")).isNull());
+            QVERIFY(d.value(QStringLiteral("slot")).isNull());
+            QVERIFY(d.value(QStringLiteral("other_slot")).isNull());
+        }
+        if (code == u"child-shards-not-checked")
+            QVERIFY(file.isNull());
+        if (code == u"entries-overlap") {
+            QCOMPARE(file.toString(), QStringLiteral("00000000.pack"));
+            QCOMPARE(d.value(QStringLiteral("offset")).toInteger(), 2);
+            QCOMPARE(d.value(QStringLiteral("slot")).toInteger(), 1);
+            QCOMPARE(d.value(QStringLiteral("other_slot")).toInteger(), 0);
+            QCOMPARE(d.value(QStringLiteral("message")).toString(),
+                QStringLiteral("slot 1 [2, 8) overlaps slot 0 [0, 4) in 00000000.pack"));
+        }
+        if (code == u"duplicate-key") {
+            QCOMPARE(file.toString(), QStringLiteral("00000000.slot"));
+            QCOMPARE(d.value(QStringLiteral("offset")).toInteger(), 32);
+            QCOMPARE(d.value(QStringLiteral("slot")).toInteger(), 1);
+            QCOMPARE(d.value(QStringLiteral("other_slot")).toInteger(), 0);
+        }
+    }
+    seen.sort();
+    QCOMPARE(seen, codes);
+    const QJsonObject summary = top.value(QStringLiteral("summary")).toObject();
+    QCOMPARE(
+        summary.keys(), (QStringList {QStringLiteral("errors"), QStringLiteral("infos"), QStringLiteral("warnings")}));
+    QCOMPARE(summary.value(QStringLiteral("errors")).toInt(-1), bySeverity.value(QStringLiteral("error")));
+    QCOMPARE(summary.value(QStringLiteral("warnings")).toInt(-1), bySeverity.value(QStringLiteral("warning")));
+    QCOMPARE(summary.value(QStringLiteral("infos")).toInt(-1), bySeverity.value(QStringLiteral("info")));
+    if (status < 3)
+        QCOMPARE(status,
+            bySeverity.value(QStringLiteral("error")) > 0         ? 2
+                : bySeverity.value(QStringLiteral("warning")) > 0 ? 1
+                                                                  : 0);
+}
+
+void TestCli::checkHumanReport()
+{
+    QTemporaryDir tmp;
+    const QString shard = damagedShard(tmp, QStringLiteral("overlap"));
+    QVERIFY(!shard.isEmpty());
+    const auto before = snapshot(shard);
+    const Run r = cli({QStringLiteral("check"), shard});
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.out.contains("error: entries-overlap: 00000000.pack at byte 2: slot 1 [2, 8) overlaps slot 0 [0, 4) "
+                            "in 00000000.pack\n"),
+        r.out.constData());
+    QVERIFY2(r.out.endsWith(shard.toUtf8() + ": damaged (1 error, 0 warnings, 1 info)\n"), r.out.constData());
+    QCOMPARE(snapshot(shard), before);
+
+    const Run clean = cli({QStringLiteral("check"), fixture(QStringLiteral("basic"))});
+    QCOMPARE(clean.status, 0);
+    QCOMPARE(clean.out, fixture(QStringLiteral("basic")).toUtf8() + ": clean (0 errors, 0 warnings, 0 infos)\n");
+    const Run missing = cli({QStringLiteral("check"), tmp.filePath(QStringLiteral("none"))});
+    QCOMPARE(missing.status, 3);
+    QVERIFY(missing.out.isEmpty());
+    QVERIFY2(missing.err.contains("none"), missing.err.constData());
+}
+
+void TestCli::checkCommandLine()
+{
+    Run r = cli({QStringLiteral("check")});
+    QCOMPARE(r.status, 2);
+    QVERIFY2(r.err.contains("expected 1"), r.err.constData());
+    r = cli({QStringLiteral("check"), QStringLiteral("--bogus"), fixture(QStringLiteral("basic"))});
+    QCOMPARE(r.status, 2);
+    r = cli({QStringLiteral("help")});
+    QVERIFY(r.out.contains("check [--json] [--store] PATH"));
+    r = cli({QStringLiteral("help"), QStringLiteral("check")});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(r.out.contains("3 PATH cannot be checked"), r.out.constData());
+    QVERIFY(r.out.contains("--store"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
