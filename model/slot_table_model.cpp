@@ -2,7 +2,24 @@
 
 #include "shard.h"
 
+#include <algorithm>
+
 namespace shardscope {
+
+namespace {
+
+// Sixteen hex digits per word, word 0 first: the string order is the order
+// of FORMAT.md (unsigned words, word 0 first), unlike the hex of the bytes.
+QString keyOrderString(const Key &key)
+{
+    QString s;
+    s.reserve(48);
+    for (int i = 0; i < 3; ++i)
+        s += QStringLiteral("%1").arg(qulonglong(key.word(i)), 16, 16, QLatin1Char('0'));
+    return s;
+}
+
+} // namespace
 
 SlotTableModel::SlotTableModel(QObject *parent) : QAbstractTableModel(parent)
 { }
@@ -11,7 +28,117 @@ void SlotTableModel::setShard(const Shard *shard)
 {
     beginResetModel();
     m_shard = shard;
+    m_uncommitted.clear();
+    m_overlapping.clear();
+    m_overlapPartners.clear();
+    m_kinds.clear();
+    m_rawTable = nullptr;
+    m_committed = shard ? shard->slotCount() : 0;
+    m_packSize = shard ? shard->packSize() : 0;
+    if (shard) {
+        if (!shard->dirty()) {
+            const auto &file = shard->table().file();
+            if (auto all = file.bytes().read(0, uint64_t(shard->capacity()) * kTableEntrySize))
+                m_rawTable = all->data();
+        }
+        findUncommitted();
+        findOverlaps();
+        m_kinds.assign(m_committed + m_uncommitted.size(), ContentKind::Unknown);
+    }
     endResetModel();
+}
+
+void SlotTableModel::findUncommitted()
+{
+    // Blank slots are the table's pre-sized, never-written space; anything
+    // else past table_len is an append the writer did not commit.
+    const uint32_t capacity = m_shard->capacity();
+    for (uint32_t slot = m_committed; slot < capacity; ++slot) {
+        if (!slotEntry(slot).isBlank())
+            m_uncommitted.push_back(slot);
+    }
+}
+
+void SlotTableModel::findOverlaps()
+{
+    m_overlapping.assign(m_committed, false);
+    // An empty range shares no byte with anything.
+    auto hasRange = [this](const Entry &e) { return !e.isTombstone() && e.len != 0 && inPack(e); };
+
+    // Appends land in slot order, so the ranges usually come sorted by
+    // offset already; only a shard that was written out of order (or
+    // damaged) pays for a sorted copy of its slot numbers.
+    bool inOrder = true;
+    uint32_t lastBegin = 0;
+    for (uint32_t slot = 0; slot < m_committed && inOrder; ++slot) {
+        const Entry e = slotEntry(slot);
+        if (!hasRange(e))
+            continue;
+        inOrder = e.offset >= lastBegin;
+        lastBegin = e.offset;
+    }
+    std::vector<uint32_t> order;
+    if (!inOrder) {
+        for (uint32_t slot = 0; slot < m_committed; ++slot) {
+            if (hasRange(slotEntry(slot)))
+                order.push_back(slot);
+        }
+        std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+            const uint32_t oa = slotEntry(a).offset;
+            const uint32_t ob = slotEntry(b).offset;
+            return oa != ob ? oa < ob : a < b;
+        });
+    }
+
+    // In order of start, a range overlaps an earlier one exactly when it
+    // starts before the furthest end seen so far, and a later one exactly
+    // when the next range starts before it ends.
+    bool first = true;
+    uint32_t prevSlot = 0;
+    uint64_t prevEnd = 0;
+    uint64_t furthestEnd = 0;
+    uint32_t furthestSlot = 0;
+    auto mark = [this](uint32_t slot, uint32_t partner) {
+        if (m_overlapping[slot])
+            return;
+        m_overlapping[slot] = true;
+        m_overlapPartners.emplace_back(slot, partner);
+    };
+    auto visit = [&](uint32_t slot, const Entry &e) {
+        if (!first) {
+            if (e.offset < prevEnd)
+                mark(prevSlot, slot);
+            if (e.offset < furthestEnd)
+                mark(slot, furthestSlot);
+        }
+        first = false;
+        prevSlot = slot;
+        prevEnd = e.end();
+        if (e.end() > furthestEnd) {
+            furthestEnd = e.end();
+            furthestSlot = slot;
+        }
+    };
+    if (inOrder) {
+        for (uint32_t slot = 0; slot < m_committed; ++slot) {
+            const Entry e = slotEntry(slot);
+            if (hasRange(e))
+                visit(slot, e);
+        }
+    } else {
+        for (uint32_t slot : order)
+            visit(slot, slotEntry(slot));
+    }
+    std::sort(m_overlapPartners.begin(), m_overlapPartners.end());
+}
+
+std::optional<uint32_t> SlotTableModel::overlapPartner(uint32_t slot) const
+{
+    const auto it
+        = std::lower_bound(m_overlapPartners.begin(), m_overlapPartners.end(), std::pair<uint32_t, uint32_t>(slot, 0));
+    if (it == m_overlapPartners.end() || it->first != slot)
+        return std::nullopt;
+    return it->second;
 }
 
 QString SlotTableModel::stateName(SlotState state)
@@ -23,15 +150,17 @@ QString SlotTableModel::stateName(SlotState state)
         return tr("tombstone");
     case SlotState::Damaged:
         return tr("damaged");
+    case SlotState::Uncommitted:
+        return tr("uncommitted");
     }
     return {};
 }
 
 int SlotTableModel::rowCount(const QModelIndex &parent) const
 {
-    // slotCount() is at most the capacity, which a table file of at most
-    // 4 GiB keeps below 2^27, so it always fits an int.
-    return parent.isValid() || !m_shard ? 0 : int(m_shard->slotCount());
+    // The capacity of a table file of at most 4 GiB is below 2^27, so the
+    // count always fits an int.
+    return parent.isValid() || !m_shard ? 0 : int(m_committed + m_uncommitted.size());
 }
 
 int SlotTableModel::columnCount(const QModelIndex &parent) const
@@ -39,12 +168,79 @@ int SlotTableModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-SlotTableModel::SlotState SlotTableModel::stateOf(const Entry &entry) const
+Entry SlotTableModel::shardEntry(uint32_t slot) const
 {
+    return m_shard->entry(slot);
+}
+
+bool SlotTableModel::inPack(const Entry &entry) const
+{
+    // A bounds check, not a read: constant time, and no error text built.
+    return entry.end() <= m_packSize;
+}
+
+SlotTableModel::Damage SlotTableModel::damageAt(int row) const
+{
+    if (row >= int(m_committed))
+        return Damage::None;
+    const Entry entry = slotEntry(uint32_t(row));
+    if (entry.isTombstone())
+        return Damage::None;
+    if (!inPack(entry))
+        return Damage::OutOfBounds;
+    if (entry.key.isZero())
+        return Damage::ZeroKey;
+    if (m_overlapping[size_t(row)])
+        return Damage::Overlap;
+    return Damage::None;
+}
+
+SlotTableModel::SlotState SlotTableModel::stateAt(int row) const
+{
+    if (row >= int(m_committed))
+        return SlotState::Uncommitted;
+    const Entry entry = slotEntry(uint32_t(row));
     if (entry.isTombstone())
         return SlotState::Tombstone;
-    // A bounds check on the pack, not a read: constant time.
-    return m_shard->data(entry) ? SlotState::Live : SlotState::Damaged;
+    if (!inPack(entry) || entry.key.isZero() || m_overlapping[size_t(row)])
+        return SlotState::Damaged;
+    return SlotState::Live;
+}
+
+bool SlotTableModel::hasBytes(const Entry &entry, SlotState state, Damage damage) const
+{
+    if (state == SlotState::Tombstone || damage == Damage::OutOfBounds)
+        return false;
+    // An uncommitted slot may be a tombstone or point anywhere.
+    return !entry.isTombstone() && inPack(entry);
+}
+
+ContentKind SlotTableModel::contentKindAt(int row) const
+{
+    ContentKind &cached = m_kinds[size_t(row)];
+    if (cached != ContentKind::Unknown)
+        return cached;
+    const Entry entry = entryAt(row);
+    if (entry.isTombstone() || !inPack(entry))
+        return ContentKind::Unknown;
+    const auto bytes = m_shard->data(entry);
+    if (!bytes)
+        return ContentKind::Unknown;
+    const auto n = std::min<qsizetype>(qsizetype(bytes->size()), kSniffSampleSize);
+    cached = sniffContent(QByteArrayView(bytes->data(), n), qint64(entry.len)).kind;
+    return cached;
+}
+
+int SlotTableModel::rowForSlot(uint32_t slot) const
+{
+    if (!m_shard)
+        return -1;
+    if (slot < m_committed)
+        return int(slot);
+    const auto it = std::lower_bound(m_uncommitted.begin(), m_uncommitted.end(), slot);
+    if (it == m_uncommitted.end() || *it != slot)
+        return -1;
+    return int(m_committed + size_t(it - m_uncommitted.begin()));
 }
 
 QVariant SlotTableModel::data(const QModelIndex &index, int role) const
@@ -56,29 +252,40 @@ QVariant SlotTableModel::data(const QModelIndex &index, int role) const
         || !checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
 
-    const auto slot = uint32_t(index.row());
-    const Entry entry = m_shard->entry(slot);
-    const SlotState state = stateOf(entry);
+    const int row = index.row();
+    const uint32_t slot = slotAt(row);
+    const Entry entry = slotEntry(slot);
 
     switch (role) {
     case Qt::DisplayRole:
-        return displayData(entry, state, index.column(), slot);
+        return displayData(entry, row, index.column(), slot);
     case Qt::ToolTipRole:
-        return toolTip(entry, state, slot);
+        return toolTip(entry, stateAt(row), damageAt(row), slot);
     case Qt::TextAlignmentRole:
-        if (index.column() == SlotColumn || index.column() >= OffsetColumn)
+        if (index.column() == SlotColumn || (index.column() >= OffsetColumn && index.column() <= EndColumn))
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case SlotRole:
         return slot;
     case StateRole:
-        return int(state);
+        return int(stateAt(row));
     case SortRole:
-        return sortData(entry, state, index.column(), slot);
+        return sortData(entry, row, index.column(), slot);
+    case ContentKindRole:
+        return int(contentKindAt(row));
+    case DefinitionRole:
     case PreviewRole: {
-        if (state != SlotState::Live)
+        if (!hasBytes(entry, stateAt(row), damageAt(row)))
             return {};
         const auto bytes = m_shard->data(entry);
+        if (!bytes)
+            return {};
+        if (role == DefinitionRole) {
+            // Only the selected row asks: sniff afresh, since the full answer
+            // (a shebang's interpreter) is more than the cached kind.
+            const auto n = std::min<qsizetype>(qsizetype(bytes->size()), kSniffSampleSize);
+            return sniffContent(QByteArrayView(bytes->data(), n), qint64(entry.len)).definition;
+        }
         const auto n = std::min<qsizetype>(qsizetype(bytes->size()), kPreviewLimit);
         return QByteArray(reinterpret_cast<const char *>(bytes->data()), n);
     }
@@ -87,14 +294,14 @@ QVariant SlotTableModel::data(const QModelIndex &index, int role) const
     }
 }
 
-QVariant SlotTableModel::displayData(const Entry &entry, SlotState state, int column, uint32_t slot) const
+QVariant SlotTableModel::displayData(const Entry &entry, int row, int column, uint32_t slot) const
 {
-    const bool tombstone = state == SlotState::Tombstone;
+    const bool tombstone = entry.isTombstone();
     switch (column) {
     case SlotColumn:
         return slot;
     case StateColumn:
-        return stateName(state);
+        return stateName(stateAt(row));
     case KeyColumn:
         // The writer zeroes a tombstone's key; 48 zeros would only be noise.
         // A tombstone that kept its key shows it: that is worth seeing.
@@ -107,52 +314,86 @@ QVariant SlotTableModel::displayData(const Entry &entry, SlotState state, int co
     case EndColumn:
         // offset + len means nothing for a tombstone.
         return tombstone ? QVariant(QString()) : QVariant(qulonglong(entry.end()));
+    case TypeColumn:
+        return contentKindName(contentKindAt(row));
     }
     return {};
 }
 
-QVariant SlotTableModel::sortData(const Entry &entry, SlotState state, int column, uint32_t slot) const
+QVariant SlotTableModel::sortData(const Entry &entry, int row, int column, uint32_t slot) const
 {
     switch (column) {
     case SlotColumn:
         return slot;
     case StateColumn:
-        return int(state);
+        return int(stateAt(row));
     case KeyColumn:
-        // Same-length lower-case hex of the bytes: string order is byte order.
-        return QString::fromStdString(entry.key.toHex());
+        return keyOrderString(entry.key);
     case OffsetColumn:
         return entry.offset;
     case LenColumn:
         return entry.len;
     case EndColumn:
         return qulonglong(entry.end());
+    case TypeColumn:
+        return int(contentKindAt(row));
     }
     return {};
 }
 
-QString SlotTableModel::toolTip(const Entry &entry, SlotState state, uint32_t slot) const
+QString SlotTableModel::toolTip(const Entry &entry, SlotState state, Damage damage, uint32_t slot) const
 {
+    QString tip;
     switch (state) {
     case SlotState::Tombstone:
         return tr("Slot %1: tombstone (offset 0xffffffff); the entry was deleted and its pack bytes are unreferenced")
             .arg(slot);
-    case SlotState::Damaged: {
-        const auto bytes = m_shard->data(entry);
-        return tr("Slot %1: damaged: %2").arg(slot).arg(QString::fromStdString(bytes.error().describe()));
-    }
+    case SlotState::Uncommitted:
+        tip = tr("Slot %1 lies past table_len (%2): an append that was never committed. Readers ignore it, "
+                 "and the next append will overwrite it.")
+                  .arg(slot)
+                  .arg(m_committed);
+        if (entry.isTombstone())
+            return tip + QLatin1Char('\n') + tr("It holds a tombstone.");
+        if (!inPack(entry))
+            return tip + QLatin1Char('\n')
+                + tr("Its range [%1, %2) lies outside the %3-byte pack.")
+                      .arg(entry.offset)
+                      .arg(entry.end())
+                      .arg(m_packSize);
+        break;
+    case SlotState::Damaged:
+        switch (damage) {
+        case Damage::OutOfBounds: {
+            const auto bytes = m_shard->data(entry);
+            return tr("Slot %1: damaged: %2")
+                .arg(slot)
+                .arg(bytes ? QString() : QString::fromStdString(bytes.error().describe()));
+        }
+        case Damage::ZeroKey:
+            tip = tr("Slot %1: damaged: the zero key is not a valid key; no lookup can find this entry.").arg(slot);
+            break;
+        case Damage::Overlap: {
+            const auto other = overlapPartner(slot);
+            tip = tr("Slot %1: damaged: its bytes overlap those of slot %2, so at least one of them no longer "
+                     "holds what was stored (the reference writer's offset wrap-around after a tombstone).")
+                      .arg(slot)
+                      .arg(other ? QString::number(*other) : QStringLiteral("?"));
+            break;
+        }
+        case Damage::None:
+            break;
+        }
+        break;
     case SlotState::Live:
         break;
     }
-    QString tip = tr("Slot %1: %2 bytes at pack offsets [%3, %4)\nKey %5")
-                      .arg(slot)
-                      .arg(entry.len)
-                      .arg(entry.offset)
-                      .arg(entry.end())
-                      .arg(QString::fromStdString(entry.key.toHex()));
-    if (entry.key.isZero())
-        tip += QLatin1Char('\n') + tr("The zero key is not a valid key; no lookup can find this entry.");
-    return tip;
+    const QString where = tr("%1 bytes at pack offsets [%2, %3)\nKey %4")
+                              .arg(entry.len)
+                              .arg(entry.offset)
+                              .arg(entry.end())
+                              .arg(QString::fromStdString(entry.key.toHex()));
+    return tip.isEmpty() ? tr("Slot %1: %2").arg(slot).arg(where) : tip + QLatin1Char('\n') + where;
 }
 
 QVariant SlotTableModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -173,21 +414,27 @@ QVariant SlotTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Len");
         case EndColumn:
             return tr("End");
+        case TypeColumn:
+            return tr("Type");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
         case SlotColumn:
             return tr("Index of the 32-byte slot in the table file");
         case StateColumn:
-            return tr("live, tombstone (deleted), or damaged (its range lies outside the pack)");
+            return tr("live; tombstone (deleted); damaged (outside the pack, zero key, or overlapping another "
+                      "entry); uncommitted (past table_len, never committed)");
         case KeyColumn:
-            return tr("The 24-byte key in hex, as stored");
+            return tr("The 24-byte key in hex, as stored; sorting follows the format's order (three little-endian "
+                      "words, word 0 first)");
         case OffsetColumn:
             return tr("Where the entry's bytes start in the pack");
         case LenColumn:
             return tr("Length of the entry in bytes");
         case EndColumn:
             return tr("One past the entry's last pack byte (offset + len)");
+        case TypeColumn:
+            return tr("What the entry's first bytes look like");
         }
     }
     return {};
@@ -200,6 +447,8 @@ QHash<int, QByteArray> SlotTableModel::roleNames() const
     names.insert(StateRole, "state");
     names.insert(SortRole, "sortValue");
     names.insert(PreviewRole, "preview");
+    names.insert(ContentKindRole, "contentKind");
+    names.insert(DefinitionRole, "definition");
     return names;
 }
 
