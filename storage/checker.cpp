@@ -67,6 +67,8 @@ struct Probe {
     std::unique_ptr<ByteSource> bytes;
     // The descriptor behind `bytes` when it is a file: lets scans skip holes.
     UniqueFd fd;
+    // `bytes` when it maps a file, to ask whether the file shrank under us.
+    const MappedFile *mapped = nullptr;
     std::string error;
     std::optional<uint64_t> errorOffset;
     EntryType type = EntryType::Missing;
@@ -136,7 +138,9 @@ public:
             return p;
         }
         p.state = Probe::State::Present;
-        p.bytes = std::make_unique<MappedFile>(std::move(*mapped));
+        auto owned = std::make_unique<MappedFile>(std::move(*mapped));
+        p.mapped = owned.get();
+        p.bytes = std::move(owned);
         p.fd = std::move(*fd);
         return p;
     }
@@ -269,14 +273,20 @@ std::optional<uint32_t> generationOf(std::string_view name, std::string_view ext
     return gen;
 }
 
+// Tables run to millions of slots, and on some machines every page of a new
+// buffer costs a fault: so the sort keys are kept small. An in-bounds entry
+// ends at or below 0xFFFFFFFF, so its range fits in u32s.
 struct Range {
-    uint64_t begin;
-    uint64_t end;
+    uint32_t begin;
+    uint32_t end;
     uint32_t slot;
+
+    [[nodiscard]] uint64_t order() const { return uint64_t(begin) << 32 | slot; }
 };
 
+// A key's first word; equal first words are told apart from the table.
 struct KeySlot {
-    Key key;
+    uint64_t word0;
     uint32_t slot;
 };
 
@@ -343,6 +353,22 @@ private:
         return false;
     }
 
+    // Another process truncated the file while it was checked: its mapping
+    // then reads zeros past the new end, and what was said about those bytes
+    // may be wrong.
+    void reportIfShrank(const Probe &p, const std::string &name)
+    {
+        if (!p.mapped || !p.mapped->truncatedSinceMapped())
+            return;
+        std::optional<uint64_t> end;
+        if (auto size = p.mapped->checkSize(p.fd.get()))
+            end = size->fileSize;
+        add("io-error", Severity::Error, name, end, std::nullopt, std::nullopt,
+            shown(name)
+                + " shrank while it was being checked; findings about its bytes past the new end are "
+                  "unreliable, check again");
+    }
+
     // False when the current generation cannot be known.
     bool checkManifest()
     {
@@ -392,6 +418,7 @@ private:
                         + copyName(int(c.nonce & 1)) + " (A even, B odd)");
             }
         }
+        reportIfShrank(p, name);
         const Manifest &a = m.copies[0];
         const Manifest &b = m.copies[1];
         if (a.nonce == b.nonce && (a.gen != b.gen || a.tableLen != b.tableLen)) {
@@ -496,6 +523,8 @@ private:
         }
         if (tableHasSlots)
             checkEntries(g, cur.tableLen, packReadable);
+        reportIfShrank(g.table, tableName);
+        reportIfShrank(g.pack, packName);
     }
 
     void checkTableSize(const Probe &table, const std::string &name)
@@ -580,7 +609,7 @@ private:
                 add("zero-key", Severity::Error, tableName, at, i, std::nullopt,
                     "slot " + std::to_string(i) + " is live with the all-zero key, which no reader can look up");
             } else {
-                keys.push_back({e.key, i});
+                keys.push_back({e.key.word(0), i});
             }
             if (!packSize)
                 continue;
@@ -595,33 +624,32 @@ private:
             }
             lastEnd = std::max(lastEnd, e.end());
             if (e.len > 0)
-                ranges.push_back({e.offset, e.end(), i});
+                ranges.push_back({e.offset, uint32_t(e.end()), i});
         }
 
         findOverlaps(ranges, packName);
-        findDuplicates(keys, tableName);
-
-        // Merged committed ranges, for the uncommitted slots' test.
-        std::vector<std::pair<uint64_t, uint64_t>> covered;
-        for (const Range &r : ranges) {
-            if (!covered.empty() && r.begin <= covered.back().second)
-                covered.back().second = std::max(covered.back().second, r.end);
-            else
-                covered.emplace_back(r.begin, r.end);
-        }
-        auto overlapsCommitted = [&](uint64_t b, uint64_t e) {
-            if (e <= b)
-                return false;
-            // The last merged range starting before e.
-            auto it = std::lower_bound(covered.begin(), covered.end(), e,
-                [](const std::pair<uint64_t, uint64_t> &c, uint64_t v) { return c.first < v; });
-            if (it == covered.begin())
-                return false;
-            return std::prev(it)->second > b;
-        };
+        findDuplicates(keys, base, tableName);
 
         uint64_t tailStart = lastEnd;
         if (tableLen < capacity) {
+            // Merged committed ranges, for the uncommitted slots' test.
+            std::vector<std::pair<uint32_t, uint32_t>> covered;
+            for (const Range &r : ranges) {
+                if (!covered.empty() && r.begin <= covered.back().second)
+                    covered.back().second = std::max(covered.back().second, r.end);
+                else
+                    covered.emplace_back(r.begin, r.end);
+            }
+            auto overlapsCommitted = [&](uint64_t b, uint64_t e) {
+                if (e <= b)
+                    return false;
+                // The last merged range starting before e.
+                auto it = std::lower_bound(covered.begin(), covered.end(), e,
+                    [](const std::pair<uint32_t, uint32_t> &c, uint64_t v) { return c.first < v; });
+                if (it == covered.begin())
+                    return false;
+                return std::prev(it)->second > b;
+            };
             uint64_t count = 0, intact = 0, outside = 0, clobbered = 0, tombstones = 0;
             uint32_t first = 0, last = 0;
             forEachDataExtent(g.table, uint64_t(tableLen) * kTableEntrySize, uint64_t(capacity) * kTableEntrySize,
@@ -671,8 +699,7 @@ private:
 
     void findOverlaps(std::vector<Range> &ranges, const std::string &packName)
     {
-        std::sort(ranges.begin(), ranges.end(),
-            [](const Range &a, const Range &b) { return a.begin != b.begin ? a.begin < b.begin : a.slot < b.slot; });
+        std::sort(ranges.begin(), ranges.end(), [](const Range &a, const Range &b) { return a.order() < b.order(); });
         // Sweep in order of start, keeping the entry that reaches furthest:
         // an entry starting before that reach shares bytes with it.
         const Range *reach = nullptr;
@@ -688,20 +715,33 @@ private:
         }
     }
 
-    void findDuplicates(std::vector<KeySlot> &keys, const std::string &tableName)
+    void findDuplicates(std::vector<KeySlot> &keys, const uint8_t *table, const std::string &tableName)
     {
-        std::sort(keys.begin(), keys.end(),
-            [](const KeySlot &a, const KeySlot &b) { return a.key != b.key ? a.key < b.key : a.slot < b.slot; });
-        for (size_t i = 1, firstOfRun = 0; i < keys.size(); ++i) {
-            if (keys[i].key != keys[firstOfRun].key) {
-                firstOfRun = i;
+        std::sort(keys.begin(), keys.end(), [](const KeySlot &a, const KeySlot &b) {
+            return a.word0 != b.word0 ? a.word0 < b.word0 : a.slot < b.slot;
+        });
+        std::vector<std::pair<Key, uint32_t>> run;
+        for (size_t begin = 0, end = 0; begin < keys.size(); begin = end) {
+            end = begin + 1;
+            while (end < keys.size() && keys[end].word0 == keys[begin].word0)
+                ++end;
+            if (end - begin < 2)
                 continue;
+            run.clear();
+            for (size_t i = begin; i < end; ++i)
+                run.emplace_back(Key::fromBytes(table + uint64_t(keys[i].slot) * kTableEntrySize), keys[i].slot);
+            std::sort(run.begin(), run.end());
+            for (size_t i = 1, firstOfRun = 0; i < run.size(); ++i) {
+                if (run[i].first != run[firstOfRun].first) {
+                    firstOfRun = i;
+                    continue;
+                }
+                const uint32_t seen = run[firstOfRun].second;
+                const uint32_t slot = run[i].second;
+                add("duplicate-key", Severity::Warning, tableName, uint64_t(slot) * kTableEntrySize, slot, seen,
+                    "slot " + std::to_string(slot) + " has the same key as slot " + std::to_string(seen) + " ("
+                        + run[i].first.toHex() + "); readers see only slot " + std::to_string(seen));
             }
-            const uint32_t seen = keys[firstOfRun].slot;
-            add("duplicate-key", Severity::Warning, tableName, uint64_t(keys[i].slot) * kTableEntrySize, keys[i].slot,
-                seen,
-                "slot " + std::to_string(keys[i].slot) + " has the same key as slot " + std::to_string(seen) + " ("
-                    + keys[i].key.toHex() + "); readers see only slot " + std::to_string(seen));
         }
     }
 
