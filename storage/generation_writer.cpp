@@ -1,7 +1,8 @@
-// The copy into a new generation, in the order DURABILITY.md asks for: write
-// the new files under temporary names, sync them, verify them, rename them
-// into place and sync the directory, and only then flip the manifest. Until
-// the flip the shard is exactly as it was.
+// The copy into a new generation, shared by compaction and the repairs, in
+// the order DURABILITY.md asks for: write the new files under temporary
+// names, sync them, verify them, rename them into place and sync the
+// directory, and only then flip the manifest. Until the flip the shard is
+// exactly as it was.
 //
 // The copy is built for speed on large packs: the new pack is assembled in
 // memory one window at a time by scattered reads of the old pack front to
@@ -15,8 +16,11 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <optional>
 #include <span>
+#include <thread>
 #include <vector>
 
 namespace shardscope {
@@ -28,21 +32,22 @@ constexpr size_t kMaxGap = size_t(64) << 10; // unused old-pack bytes read rathe
 constexpr size_t kMaxPartsPerRead = 4096; // entries (and gaps) per scattered read
 // Measured: 256 KiB writes beat 1 MiB by a fifth and 8 MiB by half here.
 constexpr size_t kWriteChunk = size_t(256) << 10; // new-pack bytes per write
+// Write-back of the new pack is started after every this many bytes.
+constexpr uint64_t kWritebackChunk = uint64_t(8) << 20;
 
 struct Placed {
     const GenerationEntry *entry;
     uint64_t dst = 0; // offset in the new pack
 };
 
-// Removes the half-made generation on every path that does not reach the
-// manifest save.
+// Removes the half-made generation on every path that does not commit it.
 class PartialGeneration
 {
 public:
     PartialGeneration(const Directory &dir, std::vector<std::string> names) : m_dir(dir), m_names(std::move(names)) { }
     ~PartialGeneration()
     {
-        if (m_kept)
+        if (m_committed)
             return;
         for (const auto &n : m_names)
             (void)m_dir.remove(n);
@@ -50,12 +55,12 @@ public:
     }
     PartialGeneration(const PartialGeneration &) = delete;
     PartialGeneration &operator=(const PartialGeneration &) = delete;
-    void keep() { m_kept = true; }
+    void commit() { m_committed = true; }
 
 private:
     const Directory &m_dir;
     std::vector<std::string> m_names;
-    bool m_kept = false;
+    bool m_committed = false;
 };
 
 // Working memory for the copy: anonymous, 2 MiB aligned, backed by
@@ -116,9 +121,109 @@ private:
     size_t m_size = 0;
 };
 
-Error cancelledError(const std::string &path)
+// Writes the new table, reads it back and compares, and syncs it.
+Result<void> writeTableFile(int fd, const std::vector<uint8_t> &table, const std::string &path)
 {
-    return Error {ErrorKind::Cancelled, path, std::nullopt, "cancelled; the shard is unchanged"};
+    if (auto r = writeAll(fd, table, 0, path); !r)
+        return r;
+    if (!table.empty()) {
+        std::vector<uint8_t> back(table.size());
+        if (auto r = readAll(fd, back, 0, path); !r)
+            return r;
+        if (back != table)
+            return fail(ErrorKind::Io, path, "table read back differs from the table written", 0);
+    }
+    return syncData(fd, path);
+}
+
+// Reads back what the copy wrote to one window of the new pack and compares
+// it with the window, on its own thread, following the writer: written()
+// says how far the file holds the window's bytes.
+class WindowVerifier
+{
+public:
+    WindowVerifier(int fd, const std::string &path, const uint8_t *window, uint64_t start, uint64_t end)
+        : m_fd(fd)
+        , m_path(path)
+        , m_window(window)
+        , m_start(start)
+        , m_end(end)
+        , m_written(start)
+        , m_buffer(size_t(std::min<uint64_t>(kWriteChunk, end - start)))
+        , m_thread([this]() { run(); })
+    { }
+    ~WindowVerifier() { stop(); }
+    WindowVerifier(const WindowVerifier &) = delete;
+    WindowVerifier &operator=(const WindowVerifier &) = delete;
+
+    void written(uint64_t upTo)
+    {
+        m_written.store(upTo, std::memory_order_release);
+        m_written.notify_one();
+    }
+    // Waits for the whole window to be checked.
+    [[nodiscard]] Result<void> finish()
+    {
+        written(m_end);
+        m_thread.join();
+        if (m_error)
+            return std::unexpected(*m_error);
+        return {};
+    }
+
+private:
+    void stop()
+    {
+        if (!m_thread.joinable())
+            return;
+        m_stop.store(true, std::memory_order_release);
+        written(m_end);
+        m_thread.join();
+    }
+    void run()
+    {
+        if (!m_buffer.valid()) {
+            m_error = Error {ErrorKind::Io, m_path, std::nullopt, "cannot allocate a buffer to verify the copy"};
+            return;
+        }
+        for (uint64_t done = m_start; done < m_end;) {
+            uint64_t upTo = m_written.load(std::memory_order_acquire);
+            while (upTo == done) {
+                m_written.wait(upTo, std::memory_order_acquire);
+                upTo = m_written.load(std::memory_order_acquire);
+            }
+            if (m_stop.load(std::memory_order_acquire))
+                return;
+            for (; done < upTo;) {
+                const uint64_t len = std::min<uint64_t>(m_buffer.size(), upTo - done);
+                if (auto r = readAll(m_fd, m_buffer.span(0, len), done, m_path); !r) {
+                    m_error = r.error();
+                    return;
+                }
+                if (std::memcmp(m_buffer.data(), m_window + (done - m_start), size_t(len)) != 0) {
+                    m_error = Error {ErrorKind::Io, m_path, done, "bytes read back differ from the bytes written"};
+                    return;
+                }
+                done += len;
+            }
+        }
+    }
+
+    int m_fd;
+    const std::string &m_path;
+    const uint8_t *m_window;
+    uint64_t m_start;
+    uint64_t m_end;
+    std::atomic<uint64_t> m_written;
+    std::atomic<bool> m_stop {false};
+    std::optional<Error> m_error;
+    CopyBuffer m_buffer;
+    std::thread m_thread; // last: starts once everything above is ready
+};
+
+Error cancelledError(const std::string &path, const std::string &operation)
+{
+    return Error {ErrorKind::Cancelled, path, std::nullopt, operation + " cancelled; the shard is unchanged"};
 }
 
 } // namespace
@@ -128,12 +233,10 @@ Result<uint32_t> nextFreeGeneration(const Directory &dir, uint32_t current)
     for (uint64_t gen = uint64_t(current) + 1; gen <= UINT32_MAX; ++gen) {
         bool taken = false;
         for (const auto &name : {tableFileName(uint32_t(gen)), packFileName(uint32_t(gen))}) {
-            for (const auto &n : {name, name + ".tmp"}) {
-                auto st = dir.status(n);
-                if (!st)
-                    return std::unexpected(st.error());
-                taken = taken || st->type != EntryType::Missing;
-            }
+            auto st = dir.status(name);
+            if (!st)
+                return std::unexpected(st.error());
+            taken = taken || st->type != EntryType::Missing;
         }
         if (!taken)
             return uint32_t(gen);
@@ -152,11 +255,11 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
         return std::unexpected(ok.error());
     if (entries.size() > geometry.tableSlots) {
         return fail(ErrorKind::Full, dir.path(),
-            std::to_string(entries.size()) + " entries do not fit a table of " + std::to_string(geometry.tableSlots)
-                + " slots");
+            std::to_string(entries.size()) + " live entries do not fit a table of "
+                + std::to_string(geometry.tableSlots) + " slots");
     }
-    std::vector<Placed> placed(entries.size());
-    uint64_t total = 0;
+    std::vector<Placed> live(entries.size());
+    uint64_t liveBytes = 0;
     for (size_t i = 0; i < entries.size(); ++i) {
         const GenerationEntry &e = entries[i];
         if (!source.file().bytes().contains(e.offset, e.len)) {
@@ -165,31 +268,28 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
                     + ") lie beyond the pack",
                 e.offset);
         }
-        placed[i] = {&e, total};
-        total += e.len;
+        live[i] = {&e, liveBytes};
+        liveBytes += e.len;
     }
-    if (total > geometry.packSize) {
+    if (liveBytes > geometry.packSize) {
         return fail(ErrorKind::Full, dir.path(),
-            std::to_string(total) + " bytes of entries do not fit a pack of " + std::to_string(geometry.packSize)
+            std::to_string(liveBytes) + " bytes of live data do not fit a pack of " + std::to_string(geometry.packSize)
                 + " bytes");
     }
+    std::vector<uint8_t> newTable(live.size() * kTableEntrySize);
+    for (size_t i = 0; i < live.size(); ++i)
+        Entry {entries[i].key, uint32_t(live[i].dst), entries[i].len}.encodeTo(newTable.data() + i * kTableEntrySize);
 
-    std::vector<uint8_t> newTable(entries.size() * kTableEntrySize);
-    for (size_t i = 0; i < entries.size(); ++i)
-        Entry {entries[i].key, uint32_t(placed[i].dst), entries[i].len}.encodeTo(newTable.data() + i * kTableEntrySize);
-
-    CompactionProgress p {0, entries.size(), 0, total};
+    CompactionProgress p {0, live.size(), 0, liveBytes};
     auto cancelled = [&]() { return write.progress && !write.progress(p); };
     // Asked once before any file exists, so an early cancel touches nothing.
     if (cancelled())
-        return std::unexpected(cancelledError(dir.path()));
+        return std::unexpected(cancelledError(dir.path(), write.operation));
 
     const std::string tableName = tableFileName(write.gen);
     const std::string packName = packFileName(write.gen);
-    const std::string tableTmp = tableName + ".tmp";
-    const std::string packTmp = packName + ".tmp";
     // A generation's files are never replaced: they may be all that is left
-    // of data the user still wants.
+    // of data someone still wants.
     for (const auto &n : {tableName, packName}) {
         auto st = dir.status(n);
         if (!st)
@@ -197,7 +297,9 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
         if (st->type != EntryType::Missing)
             return fail(ErrorKind::Invalid, dir.filePath(n), "already exists; a new generation never replaces files");
     }
-    // Left over from an earlier attempt that stopped before its commit.
+    const std::string tableTmp = tableName + ".tmp";
+    const std::string packTmp = packName + ".tmp";
+    // Left over from an earlier attempt that stopped before its flip.
     for (const auto &n : {tableTmp, packTmp}) {
         if (auto r = dir.remove(n); !r)
             return std::unexpected(r.error());
@@ -213,24 +315,39 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     const std::string tablePath = dir.filePath(tableTmp);
     const std::string packPath = dir.filePath(packTmp);
 
-    const uint64_t windowSize = std::min(total, kWindow);
+    // The table is known before any pack byte moves: it is written, checked
+    // and synced on a thread of its own while the pack is copied.
+    std::optional<Error> tableError;
+    std::thread tableWriter([&, fd = tableFd->get()]() {
+        if (auto r = writeTableFile(fd, newTable, tablePath); !r)
+            tableError = r.error();
+    });
+    struct JoinOnExit {
+        std::thread &t;
+        ~JoinOnExit()
+        {
+            if (t.joinable())
+                t.join();
+        }
+    } joinTableWriter {tableWriter};
+
+    const uint64_t windowSize = std::min(liveBytes, kWindow);
     CopyBuffer window {size_t(windowSize)};
     CopyBuffer gapBuffer {kMaxGap};
-    CopyBuffer verifyBuffer {size_t(std::min<uint64_t>(kWriteChunk, std::max<uint64_t>(total, 1)))};
-    if (!window.valid() || !gapBuffer.valid() || !verifyBuffer.valid())
+    if (!window.valid() || !gapBuffer.valid())
         return fail(ErrorKind::Io, dir.path(), "cannot allocate " + std::to_string(windowSize) + " bytes for the copy");
 
     size_t first = 0;
-    for (uint64_t windowStart = 0; windowStart < total; windowStart += windowSize) {
-        const uint64_t windowEnd = std::min(total, windowStart + windowSize);
+    for (uint64_t windowStart = 0; windowStart < liveBytes; windowStart += windowSize) {
+        const uint64_t windowEnd = std::min(liveBytes, windowStart + windowSize);
         // Entries overlapping this window, in old-pack order so the old pack
         // is read front to back.
-        while (first < placed.size() && placed[first].dst + placed[first].entry->len <= windowStart)
+        while (first < live.size() && live[first].dst + live[first].entry->len <= windowStart)
             ++first;
         std::vector<const Placed *> inWindow;
-        for (size_t i = first; i < placed.size() && placed[i].dst < windowEnd; ++i) {
-            if (placed[i].entry->len > 0)
-                inWindow.push_back(&placed[i]);
+        for (size_t i = first; i < live.size() && live[i].dst < windowEnd; ++i) {
+            if (live[i].entry->len > 0)
+                inWindow.push_back(&live[i]);
         }
         std::sort(inWindow.begin(), inWindow.end(),
             [](const Placed *a, const Placed *b) { return a->entry->offset < b->entry->offset; });
@@ -268,49 +385,41 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
         if (auto r = readRun(); !r)
             return std::unexpected(r.error());
 
+        // Each stretch written is read back and compared on a second thread
+        // while the next is written (RocksDB checks compaction output the same
+        // way), and its write-back starts at once, so the disk works while
+        // the rest is copied and the sync at the end waits for little.
+        WindowVerifier verifier(packFd->get(), packPath, window.data(), windowStart, windowEnd);
+        uint64_t flushedTo = windowStart;
         for (uint64_t off = windowStart; off < windowEnd; off += kWriteChunk) {
             const uint64_t len = std::min<uint64_t>(kWriteChunk, windowEnd - off);
             if (auto r = writeAll(packFd->get(), window.span(off - windowStart, len), off, packPath); !r)
                 return std::unexpected(r.error());
+            verifier.written(off + len);
+            if (off + len - flushedTo >= kWritebackChunk || off + len == windowEnd) {
+                ::sync_file_range(packFd->get(), off_t(flushedTo), off_t(off + len - flushedTo), SYNC_FILE_RANGE_WRITE);
+                flushedTo = off + len;
+            }
             p.bytesDone = off + len;
-            while (p.entriesDone < placed.size()
-                && placed[p.entriesDone].dst + placed[p.entriesDone].entry->len <= p.bytesDone)
+            while (
+                p.entriesDone < live.size() && live[p.entriesDone].dst + live[p.entriesDone].entry->len <= p.bytesDone)
                 ++p.entriesDone;
             if (cancelled())
-                return std::unexpected(cancelledError(dir.path()));
+                return std::unexpected(cancelledError(dir.path(), write.operation));
         }
-        // Start write-back of the window now: the disk works while the
-        // window is verified and the table written, and the sync at the end
-        // waits for less.
-        ::sync_file_range(packFd->get(), off_t(windowStart), off_t(windowEnd - windowStart), SYNC_FILE_RANGE_WRITE);
-        // Read the window back and compare before anything names the file
-        // (RocksDB checks compaction output the same way).
-        for (uint64_t off = windowStart; off < windowEnd; off += verifyBuffer.size()) {
-            const uint64_t len = std::min<uint64_t>(verifyBuffer.size(), windowEnd - off);
-            if (auto r = readAll(packFd->get(), verifyBuffer.span(0, len), off, packPath); !r)
-                return std::unexpected(r.error());
-            if (std::memcmp(verifyBuffer.data(), window.data() + (off - windowStart), size_t(len)) != 0)
-                return fail(ErrorKind::Io, packPath, "bytes read back differ from the bytes written", off);
-        }
-    }
-    p.entriesDone = placed.size();
-    p.bytesDone = total;
-
-    if (auto r = writeAll(tableFd->get(), newTable, 0, tablePath); !r)
-        return std::unexpected(r.error());
-    if (!newTable.empty()) {
-        std::vector<uint8_t> tableBack(newTable.size());
-        if (auto r = readAll(tableFd->get(), tableBack, 0, tablePath); !r)
+        if (auto r = verifier.finish(); !r)
             return std::unexpected(r.error());
-        if (tableBack != newTable)
-            return fail(ErrorKind::Io, tablePath, "table read back differs from the table written", 0);
     }
+    p.entriesDone = live.size();
+    p.bytesDone = liveBytes;
+
     if (auto r = syncData(packFd->get(), packPath); !r)
         return std::unexpected(r.error());
-    if (auto r = syncData(tableFd->get(), tablePath); !r)
-        return std::unexpected(r.error());
+    tableWriter.join();
+    if (tableError)
+        return std::unexpected(*tableError);
     if (cancelled())
-        return std::unexpected(cancelledError(dir.path()));
+        return std::unexpected(cancelledError(dir.path(), write.operation));
 
     tableFd->reset();
     packFd->reset();
@@ -328,18 +437,18 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     if (!newPackFile)
         return std::unexpected(newPackFile.error());
     if (cancelled())
-        return std::unexpected(cancelledError(dir.path()));
+        return std::unexpected(cancelledError(dir.path(), write.operation));
 
     // The commit point. Once the save has been tried, what MF holds is not
-    // known for sure on failure, so the new files stay either way.
-    partial.keep();
-    auto saved = ManifestFile::save(dir, manifest, write.gen, uint32_t(entries.size()));
+    // known for sure if it fails, so the new files stay either way.
+    partial.commit();
+    auto saved = ManifestFile::save(dir, manifest, write.gen, uint32_t(live.size()));
     if (!saved) {
         if (commitFailed)
             *commitFailed = true;
         return std::unexpected(saved.error());
     }
-    return WrittenGeneration {*saved, std::move(*newTableFile), std::move(*newPackFile), total};
+    return WrittenGeneration {*saved, std::move(*newTableFile), std::move(*newPackFile), liveBytes};
 }
 
 } // namespace shardscope

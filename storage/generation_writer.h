@@ -38,6 +38,7 @@ struct GenerationWrite {
     // Opened for the caller once committed.
     ShardFile::Access access = ShardFile::Access::ReadOnly;
     CompactionProgressFn progress; // may be empty; false cancels up to the commit
+    std::string operation = "compaction"; // names what was cancelled in the error
 };
 
 // Writes `entries` in the given order to slots 0..n-1 of generation
@@ -51,9 +52,10 @@ struct GenerationWrite {
     const std::optional<ManifestCopies> &manifest, std::span<const GenerationEntry> entries,
     const GenerationWrite &write, bool *commitFailed = nullptr);
 
-// The lowest generation above `current` none of whose files (table, pack,
-// or their temporary names) exist in `dir`, so a new generation never
-// replaces files a user may still want; a Full error when none is left.
+// The lowest generation above `current` whose table and pack do not exist
+// in `dir`, so a new generation never replaces files a user may still want
+// (temporary files of a write that stopped before its commit are replaced);
+// a Full error when no number is left.
 [[nodiscard]] Result<uint32_t> nextFreeGeneration(const Directory &dir, uint32_t current);
 
 } // namespace shardscope

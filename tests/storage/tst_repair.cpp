@@ -572,18 +572,27 @@ void TestRepair::newGenerationSkipsExistingFiles()
     Fixture f(tmp);
     Expected x;
     QVERIFY(applyDamage(f, Damage::Overlap, RepairKind::Rebuild, x));
-    // Files of generation 1 that someone may still want (left by an earlier
-    // --previous-manifest, say), and a temporary file of generation 2.
+    // A table of generation 1 that someone may still want (left by an
+    // earlier --previous-manifest, say), and a pack of generation 2 half
+    // written by a compaction that stopped before its commit.
     QVERIFY(writeFile(f.table(1), QByteArray(64, 'x')));
     QVERIFY(writeFile(f.pack(2) + QStringLiteral(".tmp"), "partial"));
     auto plan = planRepair(str(f.dir), RepairKind::Rebuild);
     CHECK_OK(plan);
-    QCOMPARE(plan->newGeneration, 3u);
+    QCOMPARE(plan->newGeneration, 2u);
     auto result = applyRepair(*plan);
     CHECK_OK(result);
-    QCOMPARE(result->generation, 3u);
+    QCOMPARE(result->generation, 2u);
     QCOMPARE(readFile(f.table(1)), QByteArray(64, 'x'));
-    QCOMPARE(readFile(f.pack(2) + QStringLiteral(".tmp")), QByteArray("partial"));
+    QVERIFY(!QFileInfo::exists(f.pack(2) + QStringLiteral(".tmp")));
+    // Compaction takes the next free number the same way.
+    auto shard = Shard::openForWriting(str(f.dir));
+    CHECK_OK(shard);
+    QVERIFY(writeFile(f.pack(3), "someone's"));
+    auto compacted = shard->compact();
+    CHECK_OK(compacted);
+    QCOMPARE(compacted->newGeneration, 4u);
+    QCOMPARE(readFile(f.pack(3)), QByteArray("someone's"));
 }
 
 void TestRepair::refusesWhenShardChangedSincePlan()
