@@ -108,6 +108,14 @@ Result<Shard *> Store::shard(const std::string &relPath)
     return slot.get();
 }
 
+Result<Shard> Store::openShardReadOnly(const std::string &relPath) const
+{
+    auto dir = directoryOf(relPath);
+    if (!dir)
+        return std::unexpected(dir.error());
+    return Shard::open(std::move(*dir), Shard::Access::ReadOnly);
+}
+
 Result<std::optional<Store::Location>> Store::locate(const ContentId &cid)
 {
     std::string rel;

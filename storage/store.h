@@ -37,6 +37,10 @@ public:
     [[nodiscard]] Result<std::vector<std::string>> children(const std::string &relPath) const;
     // The shard at `relPath`, opened on first use and kept.
     [[nodiscard]] Result<Shard *> shard(const std::string &relPath);
+    // The shard at `relPath` opened read-only on its own, whatever the
+    // store's access, and not kept: for looking at many shards (a browser
+    // counting each child) without holding them all open.
+    [[nodiscard]] Result<Shard> openShardReadOnly(const std::string &relPath) const;
 
     struct Location {
         std::string relPath;

@@ -72,6 +72,7 @@ private slots:
     void readOnlyStoreRefusesWrites();
     void symlinkedChildIsRefused();
     void openRequiresARootShard();
+    void openShardReadOnly();
 };
 
 void tst_Store::keyAtDepth_data()
@@ -466,6 +467,60 @@ void tst_Store::openRequiresARootShard()
     QTemporaryDir tmp;
     CHECK_ERROR(Store::open(str(tmp.path()), Store::Access::ReadOnly), ErrorKind::NotFound);
     CHECK_ERROR(Store::open(str(tmp.filePath("missing")), Store::Access::ReadWrite), ErrorKind::NotFound);
+}
+
+void tst_Store::openShardReadOnly()
+{
+    // What a browser does with every shard of a store: open, count, close.
+    QTemporaryDir tmp;
+    const QString root = makeStore(tmp, ShardGeometry {2, 4096});
+    QVERIFY(!root.isEmpty());
+    auto store = Store::open(str(root), Store::Access::ReadWrite);
+    CHECK_OK(store);
+    std::mt19937_64 rng(88);
+    auto put = [&](uint8_t first) {
+        ContentId cid = randomCid(rng);
+        cid[0] = first;
+        auto r = store->put(cid, bytesOf(QByteArray::number(first)));
+        return r && *r;
+    };
+    // Two fill the root; the next ones make the children "10" and "20".
+    QVERIFY(put(0x01) && put(0x02) && put(0x10) && put(0x20));
+    for (const std::string rel : {"", "10", "20"}) {
+        auto alone = store->openShardReadOnly(rel);
+        CHECK_OK(alone);
+        QVERIFY(!alone->writable());
+        auto kept = store->shard(rel);
+        CHECK_OK(kept);
+        QCOMPARE(alone->tableLen(), (*kept)->tableLen());
+        QCOMPARE(alone->nextOffset(), (*kept)->nextOffset());
+        QVERIFY(&*alone != *kept);
+    }
+
+    // Not kept: each open reads the shard as it is now.
+    auto before = store->openShardReadOnly("10");
+    CHECK_OK(before);
+    QCOMPARE(before->tableLen(), 1u);
+    QVERIFY(put(0x10));
+    auto after = store->openShardReadOnly("10");
+    CHECK_OK(after);
+    QCOMPARE(after->tableLen(), 2u);
+    QCOMPARE(before->tableLen(), 1u);
+
+    // Missing, escaping and linked children are errors, not crashes.
+    CHECK_ERROR(store->openShardReadOnly("ff"), ErrorKind::NotFound);
+    QVERIFY(!store->openShardReadOnly("10/../20").has_value());
+    const QString elsewhere = copyFixture(tmp.path(), "basic");
+    QVERIFY(QFile::link(elsewhere, root + "/cd"));
+    QVERIFY(!store->openShardReadOnly("cd").has_value());
+
+    // A read-only store opens its shards without writing a byte.
+    const auto snapshot = snapshotTree(root);
+    auto readOnly = Store::open(str(root), Store::Access::ReadOnly);
+    CHECK_OK(readOnly);
+    for (const std::string r : {"", "10", "20"})
+        CHECK_OK(readOnly->openShardReadOnly(r));
+    QCOMPARE(snapshotTree(root), snapshot);
 }
 
 QTEST_GUILESS_MAIN(tst_Store)
