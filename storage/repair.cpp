@@ -37,6 +37,11 @@ std::string range(uint64_t begin, uint64_t end)
     return "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
 }
 
+std::string count(uint64_t n, const char *one, const char *many)
+{
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string slotFileStem(uint32_t slot)
 {
     char buf[32];
@@ -281,7 +286,7 @@ Result<void> planGeneration(RepairPlan &plan, const CheckReport &report, const T
         {RepairAction::Kind::Carry, std::nullopt, std::nullopt, {},
             "carry " + std::to_string(kept.size()) + " of the " + std::to_string(committed)
                 + " committed slots into the new generation, sorted by key"
-                + (tombstones ? " (" + std::to_string(tombstones) + " tombstones dropped)" : std::string())});
+                + (tombstones ? " (" + count(tombstones, "tombstone", "tombstones") + " dropped)" : std::string())});
 
     // Slots past the commit point.
     std::vector<Candidate> uncommitted;
@@ -360,13 +365,14 @@ Result<void> planGeneration(RepairPlan &plan, const CheckReport &report, const T
         }
         if (uncommittedTombstones > 0) {
             plan.actions.push_back({RepairAction::Kind::Drop, std::nullopt, std::nullopt, {},
-                std::to_string(uncommittedTombstones) + " uncommitted tombstone(s) have nothing to adopt"});
+                count(uncommittedTombstones, "uncommitted tombstone has", "uncommitted tombstones have")
+                    + " nothing to adopt"});
         }
         damage = damage || !adopted.empty() || !plan.salvage.empty();
     } else if (!uncommitted.empty()) {
         plan.actions.push_back({RepairAction::Kind::Drop, std::nullopt, std::nullopt, "uncommitted-slots",
-            std::to_string(uncommitted.size())
-                + " uncommitted slot(s) past table_len are not carried over; they stay in " + tableName
+            count(uncommitted.size(), "uncommitted slot past table_len is", "uncommitted slots past table_len are")
+                + " not carried over; they stay in " + tableName
                 + " (repair --adopt-uncommitted commits the valid ones)"});
     }
 
@@ -393,17 +399,16 @@ Result<void> planGeneration(RepairPlan &plan, const CheckReport &report, const T
 
     if (!plan.salvage.empty()) {
         plan.actions.push_back({RepairAction::Kind::Salvage, std::nullopt, std::nullopt, {},
-            "save the raw slot bytes and readable pack bytes of the " + std::to_string(plan.salvage.size())
-                + " slot(s) not carried over to " + plan.outDir + "/salvage, listed in " + plan.outDir
-                + "/report.json"});
+            "save the raw slot bytes and readable pack bytes of the " + count(plan.salvage.size(), "slot", "slots")
+                + " not carried over to " + plan.outDir + "/salvage, listed in " + plan.outDir + "/report.json"});
     }
     const ManifestCopies m = plan.manifest.value_or(ManifestCopies {});
     const int target = plan.manifest ? 1 - m.activeIndex() : 1;
     plan.actions.push_back({RepairAction::Kind::WriteGeneration, std::nullopt, std::nullopt, {},
         "write generation " + std::to_string(plan.newGeneration) + " (" + tableFileName(plan.newGeneration) + ", "
             + std::to_string(plan.geometry.tableSlots) + " slots; " + packFileName(plan.newGeneration) + ", "
-            + std::to_string(plan.geometry.packSize) + " bytes) with " + std::to_string(plan.entries.size())
-            + " entries (" + std::to_string(bytes) + " bytes), sync and verify it, then commit it in copy "
+            + std::to_string(plan.geometry.packSize) + " bytes) with " + count(plan.entries.size(), "entry", "entries")
+            + " (" + count(bytes, "byte", "bytes") + "), sync and verify it, then commit it in copy "
             + (target == 0 ? "A" : "B") + " of MF (nonce " + std::to_string(plan.manifest ? nextNonce(m) : 1)
             + ", table_len " + std::to_string(plan.entries.size()) + "); generation " + std::to_string(plan.generation)
             + "'s files and the active copy stay as they are"});

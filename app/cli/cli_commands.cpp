@@ -546,6 +546,12 @@ const QList<Command> &commands()
             "clean (info only), 1 warnings, 2 errors, 3 PATH cannot be checked; a wrong command line is 2 as for "
             "every command.",
             runCheck},
+        {"repair", "repair (--adopt-uncommitted | --rebuild | --previous-manifest) [--dry-run] [--out DIR] PATH",
+            "Repair a damaged shard without touching its current files: --adopt-uncommitted commits the valid "
+            "uncommitted slots and --rebuild the valid committed entries into a new generation (entries left out go "
+            "to DIR/salvage with DIR/report.json); --previous-manifest makes the other manifest copy active again. "
+            "--dry-run prints the plan only.",
+            runRepair},
         {"help", "help [COMMAND]", "Describe the commands, or one command.", cmdHelp},
     };
     return all;

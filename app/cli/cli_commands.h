@@ -26,5 +26,7 @@ struct Command {
 
 // check [--json] [--store] PATH (check_command.cpp).
 int runCheck(const QStringList &args);
+// repair (--adopt-uncommitted | --rebuild | --previous-manifest) [--dry-run] [--out DIR] PATH (repair_command.cpp).
+int runRepair(const QStringList &args);
 
 } // namespace cli

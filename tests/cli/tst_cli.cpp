@@ -102,6 +102,11 @@ private slots:
     void checkJson();
     void checkHumanReport();
     void checkCommandLine();
+    void repairRebuildSalvagesOverlap();
+    void repairAdoptsUncommitted();
+    void repairPreviousManifest();
+    void repairCommandLine_data();
+    void repairCommandLine();
 };
 
 void TestCli::dumpJsonMatchesReference_data()
@@ -612,6 +617,181 @@ void TestCli::checkCommandLine()
     QCOMPARE(r.status, 0);
     QVERIFY2(r.out.contains("3 PATH cannot be checked"), r.out.constData());
     QVERIFY(r.out.contains("--store"));
+}
+
+namespace {
+
+QByteArray readAll(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// The manifest copy readers take: the greater nonce, A on a tie.
+int activeCopy(const QByteArray &mf)
+{
+    auto nonce = [&](int at) {
+        quint64 v = 0;
+        for (int i = 7; i >= 0; --i)
+            v = v << 8 | quint8(mf[at + i]);
+        return v;
+    };
+    return nonce(32) > nonce(0) ? 1 : 0;
+}
+
+// The key `append` derives: the first 24 bytes of the data's sha256.
+QString keyOf(const QByteArray &data)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(data, QCryptographicHash::Sha256).left(24).toHex());
+}
+
+QStringList codesOf(const QByteArray &checkJson)
+{
+    QStringList codes;
+    for (const QJsonValue &v :
+        QJsonDocument::fromJson(checkJson).object().value(QStringLiteral("diagnostics")).toArray())
+        codes << v.toObject().value(QStringLiteral("code")).toString();
+    codes.sort();
+    return codes;
+}
+
+} // namespace
+
+void TestCli::repairRebuildSalvagesOverlap()
+{
+    QTemporaryDir tmp;
+    const QString shard = damagedShard(tmp, QStringLiteral("overlap"));
+    QVERIFY(!shard.isEmpty());
+    const QString out = tmp.filePath(QStringLiteral("rescued"));
+    const QByteArray oldPack = readAll(shard + QStringLiteral("/00000000.pack"));
+    const QByteArray oldTable = readAll(shard + QStringLiteral("/00000000.slot"));
+
+    const auto before = snapshot(tmp.path());
+    Run r = cli({QStringLiteral("repair"), QStringLiteral("--rebuild"), QStringLiteral("--dry-run"),
+        QStringLiteral("--out"), out, shard});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(r.out.startsWith("dry run"), r.out.constData());
+    QVERIFY2(r.out.contains("exclude slot 0") && r.out.contains("exclude slot 1"), r.out.constData());
+    QCOMPARE(snapshot(tmp.path()), before);
+
+    r = cli({QStringLiteral("repair"), QStringLiteral("--rebuild"), QStringLiteral("--out"), out, shard});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(r.out.contains("repaired: generation 1, table_len 0"), r.out.constData());
+    QVERIFY2(r.out.contains("salvage: " + out.toUtf8()), r.out.constData());
+
+    r = cli({QStringLiteral("check"), QStringLiteral("--json"), shard});
+    QCOMPARE(r.status, 0);
+    QCOMPARE(codesOf(r.out), (QStringList {QStringLiteral("stale-generation"), QStringLiteral("stale-generation")}));
+    // Both sides of the overlap, byte for byte as the old pack holds them.
+    QCOMPARE(readAll(out + QStringLiteral("/salvage/slot-00000000.bytes")), QByteArray("aaaa"));
+    QCOMPARE(readAll(out + QStringLiteral("/salvage/slot-00000001.bytes")), oldPack.mid(2, 6));
+    QCOMPARE(readAll(out + QStringLiteral("/salvage/slot-00000001.entry")), oldTable.mid(32, 32));
+    const QJsonArray salvaged
+        = parseObject(readAll(out + QStringLiteral("/report.json"))).value(QStringLiteral("salvaged")).toArray();
+    QCOMPARE(salvaged.size(), 2);
+    QCOMPARE(readAll(shard + QStringLiteral("/00000000.pack")), oldPack);
+    QCOMPARE(readAll(shard + QStringLiteral("/00000000.slot")), oldTable);
+}
+
+void TestCli::repairAdoptsUncommitted()
+{
+    QTemporaryDir tmp;
+    const QString shard = tmp.filePath(QStringLiteral("s"));
+    QVERIFY(hydrate(shard, 8, 256));
+    const QList<QByteArray> texts {"one", "two", "three"};
+    for (const QByteArray &t : texts)
+        QCOMPARE(cli({QStringLiteral("append"), shard, QStringLiteral("--text"), QString::fromLatin1(t)}).status, 0);
+    // The writer stopped after committing the first: two slots written, never committed.
+    const QString mf = shard + QStringLiteral("/MF");
+    QVERIFY(patch(mf, activeCopy(readAll(mf)) * 32 + 12, le32(1)));
+    QCOMPARE(cli({QStringLiteral("get"), shard, keyOf("two")}).status, 1);
+    QCOMPARE(cli({QStringLiteral("check"), shard}).status, 1);
+
+    const Run r = cli({QStringLiteral("repair"), QStringLiteral("--adopt-uncommitted"), shard});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(
+        r.out.contains("adopt uncommitted slot 1") && r.out.contains("adopt uncommitted slot 2"), r.out.constData());
+    for (const QByteArray &t : texts) {
+        const Run got = cli({QStringLiteral("get"), shard, keyOf(t)});
+        QCOMPARE(got.status, 0);
+        QCOMPARE(got.out, t);
+    }
+    QCOMPARE(cli({QStringLiteral("check"), shard}).status, 0);
+    // Nothing was salvaged, so no output directory was made.
+    QCOMPARE(QDir(tmp.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot), QStringList {QStringLiteral("s")});
+}
+
+void TestCli::repairPreviousManifest()
+{
+    QTemporaryDir tmp;
+    const QString shard = tmp.filePath(QStringLiteral("s"));
+    QVERIFY(hydrate(shard, 8, 256));
+    QCOMPARE(cli({QStringLiteral("append"), shard, QStringLiteral("--text"), QStringLiteral("kept")}).status, 0);
+    QCOMPARE(cli({QStringLiteral("compact"), shard}).status, 0);
+    QVERIFY(QFile::remove(shard + QStringLiteral("/00000001.pack")));
+    QCOMPARE(cli({QStringLiteral("get"), shard, keyOf("kept")}).status, 1);
+    QCOMPARE(cli({QStringLiteral("check"), shard}).status, 2);
+
+    const QByteArray oldMf = readAll(shard + QStringLiteral("/MF"));
+    Run r = cli({QStringLiteral("repair"), QStringLiteral("--previous-manifest"), shard});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(r.out.contains("repaired: generation 0, table_len 1"), r.out.constData());
+    const QByteArray mf = readAll(shard + QStringLiteral("/MF"));
+    const int was = activeCopy(oldMf);
+    QCOMPARE(mf.mid(was * 32, 32), oldMf.mid(was * 32, 32));
+    QCOMPARE(activeCopy(mf), 1 - was);
+    r = cli({QStringLiteral("get"), shard, keyOf("kept")});
+    QCOMPARE(r.status, 0);
+    QCOMPARE(r.out, QByteArray("kept"));
+    QCOMPARE(cli({QStringLiteral("check"), shard}).status, 0);
+    // Done once, there is nothing left to go back from.
+    r = cli({QStringLiteral("repair"), QStringLiteral("--previous-manifest"), shard});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(r.out.contains("nothing to repair"), r.out.constData());
+}
+
+void TestCli::repairCommandLine_data()
+{
+    QTest::addColumn<QStringList>("args"); // "SHARD" stands for a sound shard, "TABLELESS" for one without its table
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("message"); // in standard error, or standard output when the status is 0
+    QTest::newRow("no repair named") << QStringList {"SHARD"} << 2 << "give exactly one of";
+    QTest::newRow("two repairs") << QStringList {"--rebuild", "--adopt-uncommitted", "SHARD"} << 2
+                                 << "give exactly one of";
+    QTest::newRow("no path") << QStringList {"--rebuild"} << 2 << "expected 1";
+    QTest::newRow("unknown option") << QStringList {"--rebuild", "--bogus", "SHARD"} << 2 << "bogus";
+    QTest::newRow("--out with --previous-manifest")
+        << QStringList {"--previous-manifest", "--out", "x", "SHARD"} << 2 << "takes no --out";
+    QTest::newRow("no such shard") << QStringList {"--rebuild", "/nonexistent/shard"} << 1 << "/nonexistent/shard";
+    QTest::newRow("table missing: rebuild points elsewhere")
+        << QStringList {"--rebuild", "TABLELESS"} << 1 << "00000000.slot";
+    QTest::newRow("table missing, no other copy")
+        << QStringList {"--previous-manifest", "TABLELESS"} << 1 << "names no sound generation";
+    QTest::newRow("sound shard: nothing to repair") << QStringList {"--rebuild", "SHARD"} << 0 << "nothing to repair";
+    QTest::newRow("help") << QStringList {"--help"} << 0 << "--adopt-uncommitted";
+}
+
+void TestCli::repairCommandLine()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, status);
+    QFETCH(QString, message);
+    QTemporaryDir tmp;
+    const QString shard = tmp.filePath(QStringLiteral("s"));
+    QVERIFY(hydrate(shard, 8, 256));
+    QCOMPARE(cli({QStringLiteral("append"), shard, QStringLiteral("--text"), QStringLiteral("x")}).status, 0);
+    if (args.contains(QStringLiteral("TABLELESS")))
+        QVERIFY(QFile::remove(shard + QStringLiteral("/00000000.slot")));
+    args.replaceInStrings(QStringLiteral("SHARD"), shard);
+    args.replaceInStrings(QStringLiteral("TABLELESS"), shard);
+    const auto before = snapshot(tmp.path());
+    const Run r = cli(QStringList {QStringLiteral("repair")} + args);
+    QCOMPARE(r.status, status);
+    QVERIFY2(QString::fromUtf8(status == 0 ? r.out : r.err).contains(message), (r.out + r.err).constData());
+    QCOMPARE(snapshot(tmp.path()), before);
+    QVERIFY(cli({QStringLiteral("help")})
+                .out.contains(
+                    "repair (--adopt-uncommitted | --rebuild | --previous-manifest) [--dry-run] [--out DIR] PATH"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
