@@ -42,20 +42,27 @@
 // | temporary-file             | info    | NNNN.x.tmp| none: left by a compaction that stopped  |
 // | path-escapes-shard         | error   | the name  | none: a symlink, never followed or read  |
 // | file-not-regular           | error   | the name  | none: MF/table/pack is a dir, FIFO, ...  |
-// | io-error                   | error   | the name  | where the read failed, if known          |
+// | io-error                   | error   | the name  | where the read failed, if known; for a   |
+// |                            |         |           | file that shrank while it was checked,   |
+// |                            |         |           | its new size                             |
 // | child-shards-not-checked   | info    | (empty)   | none: checkShard on a store's root       |
 // | invalid-child-name         | warning | the dir   | none (stores): not two lower-case hex    |
 // | child-not-directory        | warning | the name  | none (stores): a hex name that is a file |
 // | child-too-deep             | warning | the dir   | none (stores): below depth 8, unreachable|
 //
-// Entry checks look at committed slots [0, min(table_len, capacity)) only.
-// Tombstones (offset 0xFFFFFFFF) have no pack bytes. entry-out-of-bounds
-// covers offset+len beyond the pack and beyond u32 (no wrap-around).
+// Entry checks look at committed slots [0, min(table_len, capacity)) only;
+// a table that is not a multiple of 32 is read as its whole slots, an empty
+// one is not read. Tombstones (offset 0xFFFFFFFF) have no pack bytes.
+// entry-out-of-bounds covers offset+len beyond the pack and beyond u32 (no
+// wrap-around); such entries take no part in the overlap search.
 // entries-overlap is found by sorting: every live in-bounds entry of non-zero
-// length that shares a byte with another appears in at least one overlap
-// diagnostic (as `slot` or `otherSlot`), without listing all pairs.
-// pack-tail-garbage counts bytes past the end of every committed live entry
-// and every in-bounds uncommitted one (those are named by uncommitted-slots).
+// length (zero-keyed ones included) that shares a byte with another appears
+// in at least one overlap diagnostic (as `slot` or `otherSlot`), without
+// listing all pairs. pack-tail-garbage counts bytes past the end of every
+// committed live entry and of every uncommitted one whose range is intact
+// (in bounds, clear of committed entries: uncommitted-slots names those).
+// Without MF, the shard is fresh: a missing generation-0 table or pack is
+// no error (Hydrate creates them), the manifest-missing message names it.
 #pragma once
 
 #include "error.h"
