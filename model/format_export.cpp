@@ -102,6 +102,46 @@ constexpr const char *kKaitaiTypes = R"(types:
         doc: One past the entry's last pack byte (meaningless for a tombstone).
 )";
 
+constexpr const char *kImhexManifest = R"(// One 32-byte copy of the manifest. A save writes an even nonce to copy A
+// (byte 0) and an odd one to copy B (byte 32); readers take the copy with the
+// greater nonce, copy A on a tie.
+struct ManifestCopy {
+    u64 nonce [[comment("How many times the manifest has been saved")]];
+    u32 gen [[comment("Current generation: names %08x.slot and %08x.pack")]];
+    u32 table_len [[comment("Slots [0, table_len) of the current table are committed")]];
+    u8 reserved[16] [[comment("Zero")]];
+};
+
+struct Manifest {
+    ManifestCopy copy_a [[comment("Byte 0: saves with an even nonce")]];
+    ManifestCopy copy_b [[comment("Byte 32: saves with an odd nonce")]];
+} [[format("describe_manifest")]];
+
+fn describe_manifest(ref Manifest m) {
+    if (m.copy_b.nonce > m.copy_a.nonce)
+        return "copy B is active";
+    return "copy A is active";
+};
+
+)";
+
+constexpr const char *kImhexSlot = R"(// One table slot: the entry's data is pack bytes [offset, offset + len).
+struct Slot {
+    u8 key[24] [[comment("Three u64 words, word 0 first; compared as unsigned numbers")]];
+    u32 offset [[comment("Start of the data in the pack; 0xffffffff marks a tombstone")]];
+    u32 len [[comment("Length of the data; 0 in a tombstone")]];
+} [[format("describe_slot")]];
+
+fn describe_slot(ref Slot s) {
+    if (s.offset == 0xFFFFFFFF)
+        return "tombstone";
+    if (s.offset == 0 && s.len == 0)
+        return "blank or empty";
+    return "entry";
+};
+
+)";
+
 } // namespace
 
 QString kaitaiFileName(ExportTarget target)
@@ -179,47 +219,11 @@ QString imhexPattern(ExportTarget target)
         out += QStringLiteral("#pragma description Shard table file (%08x.slot)\n");
         break;
     }
-    out += QStringLiteral(R"(#pragma endian little
-
-import std.mem;
-
-// One 32-byte copy of the manifest. A save writes an even nonce to copy A
-// (byte 0) and an odd one to copy B (byte 32); readers take the copy with the
-// greater nonce, copy A on a tie.
-struct ManifestCopy {
-    u64 nonce [[comment("How many times the manifest has been saved")]];
-    u32 gen [[comment("Current generation: names %08x.slot and %08x.pack")]];
-    u32 table_len [[comment("Slots [0, table_len) of the current table are committed")]];
-    u8 reserved[16] [[comment("Zero")]];
-};
-
-struct Manifest {
-    ManifestCopy copy_a [[comment("Byte 0: saves with an even nonce")]];
-    ManifestCopy copy_b [[comment("Byte 32: saves with an odd nonce")]];
-} [[format("describe_manifest")]];
-
-fn describe_manifest(ref Manifest m) {
-    if (m.copy_b.nonce > m.copy_a.nonce)
-        return "copy B is active";
-    return "copy A is active";
-};
-
-// One table slot: the entry's data is pack bytes [offset, offset + len).
-struct Slot {
-    u8 key[24] [[comment("Three u64 words, word 0 first; compared as unsigned numbers")]];
-    u32 offset [[comment("Start of the data in the pack; 0xffffffff marks a tombstone")]];
-    u32 len [[comment("Length of the data; 0 in a tombstone")]];
-} [[format("describe_slot")]];
-
-fn describe_slot(ref Slot s) {
-    if (s.offset == 0xFFFFFFFF)
-        return "tombstone";
-    if (s.offset == 0 && s.len == 0)
-        return "blank or empty";
-    return "entry";
-};
-
-)");
+    out += QStringLiteral("#pragma endian little\n\nimport std.mem;\n\n");
+    if (target != ExportTarget::Table)
+        out += QLatin1String(kImhexManifest);
+    if (target != ExportTarget::Manifest)
+        out += QLatin1String(kImhexSlot);
     const QString manifest = QStringLiteral("Manifest manifest @ 0x00;\n");
     const QString table = QStringLiteral("Slot slots[std::mem::size() / 32] @ 0x00;\n");
     switch (target) {

@@ -9,5 +9,7 @@ namespace shardscope::resources {
 inline constexpr const char *kAppIcon = ":/shardscope/icons/shardscope.png";
 // The sample files the demo shard stores, one entry each.
 inline constexpr const char *kDemoDir = ":/shardscope/demo";
+// Help > Format Guide: the format explained, with the demo as the example.
+inline constexpr const char *kFormatGuide = ":/shardscope/guide/format-guide.html";
 
 } // namespace shardscope::resources
