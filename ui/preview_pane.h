@@ -1,14 +1,17 @@
-// A read-only text preview of the selected entry, highlighted by
-// KSyntaxHighlighting. Entries carry no file name, so the syntax is sniffed
-// from the content. Binary entries and tombstones get a one-line note instead
-// (the hex view is a separate, later pane).
+// The preview of the selected entry: text with KSyntaxHighlighting (the
+// definition sniffed from the bytes, another one pickable in a combo box),
+// images at their size, and for anything else a short summary that points to
+// the hex pane. The theme follows the palette, light or dark.
 #pragma once
 
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QModelIndex;
 class QPlainTextEdit;
+class QScrollArea;
+class QStackedWidget;
 
 namespace KSyntaxHighlighting {
 class Definition;
@@ -23,20 +26,24 @@ class PreviewPane : public QWidget
     Q_OBJECT
 
 public:
-    // The repository is the application's and must outlive the pane.
+    enum class Page { Text, Image, Note };
+
     explicit PreviewPane(KSyntaxHighlighting::Repository &repository, QWidget *parent = nullptr);
 
-    // Any index of a SlotTableModel row (or of a proxy over one); an invalid
-    // index clears the pane.
+    // An index of a SlotTableModel (or a proxy over one); invalid clears.
     void showEntry(const QModelIndex &index);
 
-    // The syntax the current text is highlighted as; empty when none.
+    [[nodiscard]] Page page() const;
+    // The highlighting definition in use ("JSON"), empty when none.
     [[nodiscard]] QString syntaxName() const;
+    // The heading line ("Slot 3: JSON, 412 bytes").
+    [[nodiscard]] QString heading() const;
+    // Picks another definition for the text shown, as the combo box does.
+    void setSyntax(const QString &definitionName);
 
-    // The definition for these bytes, sniffed from their content; invalid when
-    // nothing fits (plain text then stays unhighlighted).
-    [[nodiscard]] static KSyntaxHighlighting::Definition sniffDefinition(
-        KSyntaxHighlighting::Repository &repository, const QByteArray &bytes);
+Q_SIGNALS:
+    // The user asked to see the bytes (binary entries link to the hex pane).
+    void hexRequested();
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -44,10 +51,17 @@ protected:
 private:
     void applyTheme();
     void showNote(const QString &heading, const QString &note);
+    void showText(const QString &heading, const QString &text, const QString &definitionName);
+    void fillSyntaxCombo();
 
     KSyntaxHighlighting::Repository &m_repository;
     QLabel *m_heading = nullptr;
+    QComboBox *m_syntax = nullptr;
+    QStackedWidget *m_pages = nullptr;
     QPlainTextEdit *m_text = nullptr;
+    QScrollArea *m_imageArea = nullptr;
+    QLabel *m_image = nullptr;
+    QLabel *m_note = nullptr;
     KSyntaxHighlighting::SyntaxHighlighter *m_highlighter = nullptr;
 };
 

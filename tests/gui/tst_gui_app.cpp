@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QImage>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,6 +25,7 @@ struct Run {
     int exitCode = -1;
     QProcess::ExitStatus status = QProcess::CrashExit;
     QString err;
+    QString out;
 };
 
 Run run(const QStringList &args)
@@ -31,6 +33,9 @@ Run run(const QStringList &args)
     QProcess process;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    // The program remembers recent paths: keep that out of the user's settings.
+    static QTemporaryDir config;
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
     process.setProcessEnvironment(env);
     process.start(program(), args);
     Run r;
@@ -42,6 +47,7 @@ Run run(const QStringList &args)
     r.exitCode = process.exitCode();
     r.status = process.exitStatus();
     r.err = QString::fromLocal8Bit(process.readAllStandardError());
+    r.out = QString::fromLocal8Bit(process.readAllStandardOutput());
     return r;
 }
 
@@ -57,6 +63,9 @@ private Q_SLOTS:
     void loads_data();
     void loads();
     void screenshot();
+    void screenshotOptions();
+    void badSlot();
+    void printsTiming();
     void openFails_data();
     void openFails();
     void usage();
@@ -91,6 +100,39 @@ void TestGuiApp::screenshot()
     const QImage image(out);
     QVERIFY(!image.isNull());
     QVERIFY(image.width() >= 400 && image.height() >= 300);
+}
+
+void TestGuiApp::screenshotOptions()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString out = dir.filePath(QStringLiteral("slot.png"));
+    const Run r = run({fixturePath(QStringLiteral("basic")), QStringLiteral("--select"), QStringLiteral("3"),
+        QStringLiteral("--size"), QStringLiteral("1000x700"), QStringLiteral("--hex"), QStringLiteral("table"),
+        QStringLiteral("--screenshot"), out});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QImage image(out);
+    QCOMPARE(image.size(), QSize(1000, 700));
+}
+
+void TestGuiApp::badSlot()
+{
+    const Run r = run({fixturePath(QStringLiteral("basic")), QStringLiteral("--select"), QStringLiteral("100000"),
+        QStringLiteral("--quit-after-load")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QLatin1String("100000")), qPrintable(r.err));
+}
+
+void TestGuiApp::printsTiming()
+{
+    const Run r = run(
+        {fixturePath(QStringLiteral("basic")), QStringLiteral("--quit-after-load"), QStringLiteral("--print-timing")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QRegularExpression figure(QStringLiteral("first_paint_ms ([0-9.]+)\nresident_kib ([0-9]+)"));
+    const auto match = figure.match(r.out);
+    QVERIFY2(match.hasMatch(), qPrintable(r.out));
+    QVERIFY(match.captured(1).toDouble() > 0);
+    QVERIFY(match.captured(2).toLongLong() > 0);
 }
 
 void TestGuiApp::openFails_data()

@@ -1,22 +1,36 @@
-// MainWindow on the offscreen platform, over the reference fixtures: the table
-// shows every committed slot, the status bar the shard's figures, and a click
-// on a row puts that entry in the highlighted preview.
+// The main window driven as a person would, through the Browser that opens
+// files for it, on the offscreen platform: open the reference fixtures and
+// the demo store, select slots, look at every pane, and prove that none of it
+// writes a byte to the shard.
+#include "browser.h"
+#include "demo_store.h"
+#include "format_view.h"
+#include "hex_view.h"
 #include "main_window.h"
+#include "pack_layout.h"
+#include "pack_map_widget.h"
 #include "preview_pane.h"
-#include "shard.h"
-#include "shard_summary.h"
+#include "sha256.h"
+#include "slot_filter_model.h"
 #include "slot_table_model.h"
 
-#include <KSyntaxHighlighting/Definition>
 #include <KSyntaxHighlighting/Repository>
 
+#include <QDirIterator>
+#include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 
 using namespace shardscope;
 
@@ -25,6 +39,30 @@ namespace {
 QString fixturePath(const QString &name)
 {
     return QStringLiteral(SHARDSCOPE_TEST_DATA "/") + name;
+}
+
+// Every file below `root` with its bytes' hash and its modification time.
+QMap<QString, QPair<QByteArray, qint64>> snapshot(const QString &root)
+{
+    QMap<QString, QPair<QByteArray, qint64>> out;
+    QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray bytes = file.readAll();
+        const auto digest = Sha256::hash({reinterpret_cast<const uint8_t *>(bytes.constData()), size_t(bytes.size())});
+        out.insert(path,
+            {QByteArray(reinterpret_cast<const char *>(digest.data()), int(digest.size())).toHex(),
+                QFileInfo(path).lastModified().toMSecsSinceEpoch()});
+    }
+    return out;
+}
+
+QByteArray hexBytesOf(const QByteArray &bytes)
+{
+    return bytes.toHex(' ');
 }
 
 } // namespace
@@ -37,17 +75,21 @@ private Q_SLOTS:
     void initTestCase();
     void init();
 
-    void showsShard_data();
-    void showsShard();
-    void clickShowsPreview();
-    void tombstonePreview();
-    void menus();
-    void sniffsSyntax_data();
-    void sniffsSyntax();
+    void opensFixture_data();
+    void opensFixture();
+    void jsonEntryInEveryPane();
+    void tombstoneInPreview();
+    void findAndGoTo();
+    void packMapSelectsSlot();
+    void browsingWritesNothing();
+    void demoStoreTreeAndDiagnostics();
+    void diagnosticJumpsToSlot();
+    void uncommittedHiddenByDefault();
+    void reloadKeepsSlot();
+    void openFailureSaysWhy();
+    void menusAndShortcuts();
 
 private:
-    // Loading the syntax definitions takes a while; one for all tests, as the
-    // application has one.
     std::unique_ptr<KSyntaxHighlighting::Repository> m_repository;
 };
 
@@ -60,12 +102,13 @@ void TestMainWindow::initTestCase()
 
 void TestMainWindow::init()
 {
+    QSettings().clear();
     // Any warning fails, except the one the offscreen platform prints for
     // every top-level window it shows.
     QTest::failOnWarning(QRegularExpression(QStringLiteral("^(?!This plugin does not support propagateSizeHints)")));
 }
 
-void TestMainWindow::showsShard_data()
+void TestMainWindow::opensFixture_data()
 {
     QTest::addColumn<QString>("fixture");
     QTest::addColumn<int>("rows");
@@ -76,128 +119,358 @@ void TestMainWindow::showsShard_data()
     QTest::newRow("tombstones") << QStringLiteral("tombstones") << 40 << QStringLiteral("Generation 0");
 }
 
-void TestMainWindow::showsShard()
+void TestMainWindow::opensFixture()
 {
     QFETCH(QString, fixture);
     QFETCH(int, rows);
     QFETCH(QString, generation);
 
-    auto shard = Shard::openReadOnly(fixturePath(fixture).toStdString());
-    QVERIFY(shard);
-    SlotTableModel model;
-    model.setShard(&*shard);
     MainWindow window(*m_repository);
-    window.showShard(fixturePath(fixture), &model, ShardSummary::fromShard(*shard));
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(fixture)));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
 
-    QVERIFY(window.windowTitle().contains(fixturePath(fixture)));
-    auto *table = window.findChild<QTableView *>(QStringLiteral("slotTable"));
-    QVERIFY(table);
-    QCOMPARE(table->model()->rowCount(), rows);
-    QCOMPARE(table->model()->columnCount(), int(SlotTableModel::ColumnCount));
-
-    auto *summary = window.statusBar()->findChild<QLabel *>(QStringLiteral("summaryLabel"));
-    QVERIFY(summary);
-    QVERIFY2(summary->text().contains(generation), qPrintable(summary->text()));
-    QVERIFY(summary->isVisible());
+    QVERIFY(window.windowTitle().contains(fixture));
+    QCOMPARE(window.slotView()->model()->rowCount(), rows);
+    QCOMPARE(window.slotView()->model()->columnCount(), int(SlotTableModel::ColumnCount));
+    QVERIFY2(window.statusText().contains(generation), qPrintable(window.statusText()));
+    // A single shard shows as one row in the tree.
+    QCOMPARE(window.storeView()->model()->rowCount(), 1);
+    // The reference fixtures check clean: nothing above info.
+    for (const Diagnostic &d : browser.report().diagnostics)
+        QVERIFY2(d.severity == Severity::Info, d.message.c_str());
 }
 
-void TestMainWindow::clickShowsPreview()
+void TestMainWindow::jsonEntryInEveryPane()
 {
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(QStringLiteral("basic"))));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
     auto shard = Shard::openReadOnly(fixturePath(QStringLiteral("basic")).toStdString());
     QVERIFY(shard);
-    SlotTableModel model;
-    model.setShard(&*shard);
-    MainWindow window(*m_repository);
-    window.showShard(QStringLiteral("basic"), &model, ShardSummary::fromShard(*shard));
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
 
-    auto *table = window.findChild<QTableView *>(QStringLiteral("slotTable"));
-    auto *text = window.findChild<QPlainTextEdit *>(QStringLiteral("previewText"));
-    auto *heading = window.findChild<QLabel *>(QStringLiteral("previewHeading"));
-    QVERIFY(table && text && heading);
+    // Slot 0 of basic is a JSON document: click it as a person would.
+    QTableView *table = window.slotView();
+    const QModelIndex index = window.slotFilter()->indexForSlot(0, SlotTableModel::KeyColumn);
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(index).center());
+    QTRY_COMPARE(window.selectedSlot(), std::optional<quint32>(0));
 
-    // Slot 1 of basic is a line of plain text, slot 0 a JSON document.
-    for (int slot : {1, 0}) {
-        const QModelIndex index = table->model()->index(slot, SlotTableModel::KeyColumn);
-        QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(index).center());
-        QTRY_COMPARE(table->currentIndex().row(), slot);
-        const auto bytes = shard->data(shard->entry(uint32_t(slot)));
-        QVERIFY(bytes);
-        QTRY_COMPARE(text->toPlainText(),
-            QString::fromUtf8(reinterpret_cast<const char *>(bytes->data()), qsizetype(bytes->size())));
-    }
-    QVERIFY2(heading->text().contains(QLatin1String("JSON")), qPrintable(heading->text()));
-    auto *pane = window.findChild<PreviewPane *>(QStringLiteral("preview"));
-    QVERIFY(pane);
-    QCOMPARE(pane->syntaxName(), QStringLiteral("JSON"));
+    const auto bytes = shard->data(shard->entry(0));
+    QVERIFY(bytes);
+    const QByteArray expected(reinterpret_cast<const char *>(bytes->data()), qsizetype(bytes->size()));
+    QCOMPARE(window.previewPane()->syntaxName(), QStringLiteral("JSON"));
+    QCOMPARE(
+        window.findChild<QPlainTextEdit *>(QStringLiteral("previewText"))->toPlainText(), QString::fromUtf8(expected));
 
-    // Slot 2 is binary: a note instead of mojibake, and no highlighting.
-    const QModelIndex binary = table->model()->index(2, SlotTableModel::KeyColumn);
-    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(binary).center());
-    QTRY_VERIFY2(heading->text().contains(QLatin1String("binary")), qPrintable(heading->text()));
-    QCOMPARE(pane->syntaxName(), QString());
+    // The hex pane shows the entry's bytes, labelled with their pack offsets.
+    window.selectRightTab(MainWindow::HexTab);
+    window.setHexMode(MainWindow::HexMode::Entry);
+    HexView *hex = window.hexView();
+    QCOMPARE(hex->size(), quint64(expected.size()));
+    QCOMPARE(hex->displayBase(), quint64(shard->entry(0).offset));
+    hex->selectAll();
+    QCOMPARE(hex->selectionAsHex().toLatin1(), hexBytesOf(expected));
 
-    // Sorted by length, descending: the first row is the longest entry.
-    table->sortByColumn(SlotTableModel::LenColumn, Qt::DescendingOrder);
-    const QModelIndex top = table->model()->index(0, SlotTableModel::LenColumn);
-    uint32_t longest = 0;
-    for (uint32_t i = 0; i < shard->slotCount(); ++i)
-        longest = std::max(longest, shard->entry(i).len);
-    QCOMPARE(top.data(SlotTableModel::SortRole).toUInt(), longest);
+    // Whole pack: the entry highlighted at its offset.
+    window.setHexMode(MainWindow::HexMode::Pack);
+    QCOMPARE(hex->size(), shard->packSize());
+    QCOMPARE(hex->highlightStart(), quint64(shard->entry(0).offset));
+    QCOMPARE(hex->highlightLength(), quint64(shard->entry(0).len));
+    // Table: the slot's 32 bytes.
+    window.setHexMode(MainWindow::HexMode::Table);
+    QCOMPARE(hex->highlightStart(), quint64(0));
+    QCOMPARE(hex->highlightLength(), quint64(32));
+
+    // The format view decodes the same slot.
+    QVERIFY(window.formatView()->slotDescription().has_value());
+    QCOMPARE(window.formatView()->slotDescription()->slot, 0u);
 }
 
-void TestMainWindow::tombstonePreview()
+void TestMainWindow::tombstoneInPreview()
 {
-    auto shard = Shard::openReadOnly(fixturePath(QStringLiteral("tombstones")).toStdString());
-    QVERIFY(shard);
-    SlotTableModel model;
-    model.setShard(&*shard);
     MainWindow window(*m_repository);
-    window.showShard(QStringLiteral("tombstones"), &model, ShardSummary::fromShard(*shard));
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(QStringLiteral("tombstones"))));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-
-    auto *table = window.findChild<QTableView *>(QStringLiteral("slotTable"));
     auto *heading = window.findChild<QLabel *>(QStringLiteral("previewHeading"));
-    QVERIFY(table && heading);
-    QVERIFY(shard->entry(0).isTombstone());
+    QVERIFY(heading);
     // The window starts on the first row: slot 0 of this fixture is a tombstone.
     QTRY_VERIFY2(heading->text().contains(QLatin1String("tombstone")), qPrintable(heading->text()));
-    QCOMPARE(table->model()->index(0, SlotTableModel::StateColumn).data().toString(), QStringLiteral("tombstone"));
+    QCOMPARE(window.previewPane()->page(), PreviewPane::Page::Note);
 }
 
-void TestMainWindow::menus()
+void TestMainWindow::findAndGoTo()
+{
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(QStringLiteral("basic"))));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto shard = Shard::openReadOnly(fixturePath(QStringLiteral("basic")).toStdString());
+    QVERIFY(shard);
+
+    // Find by key prefix: typing the first hex digits of slot 42's key keeps
+    // only rows whose key starts so.
+    const QString key = QString::fromStdString(shard->entry(42).key.toHex());
+    auto *find = window.findChild<QLineEdit *>(QStringLiteral("keyFilter"));
+    QVERIFY(find);
+    QTest::keyClicks(find, key.left(6));
+    QVERIFY(window.slotView()->model()->rowCount() >= 1);
+    for (int row = 0; row < window.slotView()->model()->rowCount(); ++row) {
+        QString shown = window.slotView()->model()->index(row, SlotTableModel::KeyColumn).data().toString();
+        QVERIFY2(shown.remove(QLatin1Char(' ')).startsWith(key.left(6), Qt::CaseInsensitive), qPrintable(shown));
+    }
+    find->clear();
+    QCOMPARE(window.slotView()->model()->rowCount(), 100);
+
+    // Go to slot: Ctrl+L, type, Enter.
+    auto *goTo = window.findChild<QLineEdit *>(QStringLiteral("goToSlot"));
+    QVERIFY(goTo);
+    QTest::keyClick(&window, Qt::Key_L, Qt::ControlModifier);
+    QTRY_VERIFY(goTo->hasFocus());
+    QTest::keyClicks(goTo, QStringLiteral("77"));
+    QTest::keyClick(goTo, Qt::Key_Return);
+    QCOMPARE(window.selectedSlot(), std::optional<quint32>(77));
+}
+
+void TestMainWindow::packMapSelectsSlot()
+{
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(QStringLiteral("basic"))));
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto shard = Shard::openReadOnly(fixturePath(QStringLiteral("basic")).toStdString());
+    QVERIFY(shard);
+
+    PackMapWidget *map = window.packMap();
+    QVERIFY(map->isVisible());
+    const QRect bar = map->barRect();
+    QVERIFY(bar.width() > 50);
+    // At the bar's left edge lies pack offset 0, which slot 0 holds in basic;
+    // a click there selects it. A third of the way in, another live entry.
+    const auto first = map->rangeAtX(bar.left());
+    QVERIFY(first.has_value());
+    QCOMPARE(map->packLayout()->ranges()[*first].start, uint64_t(0));
+    QCOMPARE(map->packLayout()->primarySlot(map->packLayout()->ranges()[*first]), std::optional<uint32_t>(0));
+    window.selectSlot(5);
+    QTest::mouseClick(map, Qt::LeftButton, {}, QPoint(bar.left(), bar.center().y()));
+    QTRY_COMPARE(window.selectedSlot(), std::optional<quint32>(0));
+
+    // Further right, the first pixel that shows another entry's bytes.
+    int x = bar.left();
+    std::optional<size_t> middle;
+    std::optional<uint32_t> owner;
+    for (; x < bar.right() && !(owner && *owner != 0); ++x) {
+        middle = map->rangeAtX(x);
+        owner = middle ? map->packLayout()->primarySlot(map->packLayout()->ranges()[*middle]) : std::nullopt;
+    }
+    --x;
+    QVERIFY(owner.has_value() && *owner != 0);
+    const PackLayout::Range &range = map->packLayout()->ranges()[*middle];
+    QCOMPARE(range.kind, PackLayout::Kind::Live);
+    const Entry entry = shard->entry(*owner);
+    QVERIFY(range.start >= entry.offset && range.end <= uint64_t(entry.offset) + entry.len);
+    QTest::mouseClick(map, Qt::LeftButton, {}, QPoint(x, bar.center().y()));
+    QTRY_COMPARE(window.selectedSlot(), std::optional<quint32>(*owner));
+}
+
+void TestMainWindow::browsingWritesNothing()
+{
+    // A copy, so that the check does not depend on the repository's files.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY(DemoStore::write(dir.path()));
+    const auto before = snapshot(dir.path());
+    QVERIFY(before.size() >= 7);
+    {
+        MainWindow window(*m_repository);
+        Browser browser(window);
+        QVERIFY(browser.open(dir.path()));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // Every slot in every pane and hex mode, then the child shard, a reload.
+        for (const QString &shard : {QString(), browser.currentShard()}) {
+            QVERIFY(browser.showShard(shard));
+            for (int row = 0; row < window.slotView()->model()->rowCount(); ++row) {
+                window.slotView()->setCurrentIndex(window.slotView()->model()->index(row, 0));
+                for (auto mode : {MainWindow::HexMode::Entry, MainWindow::HexMode::Pack, MainWindow::HexMode::Table,
+                         MainWindow::HexMode::Manifest}) {
+                    window.setHexMode(mode);
+                    for (int tab : {MainWindow::PreviewTab, MainWindow::HexTab, MainWindow::FormatTab}) {
+                        window.selectRightTab(tab);
+                        QCoreApplication::processEvents();
+                    }
+                }
+            }
+        }
+        const QModelIndex child = window.storeView()->model()->index(0, 0, window.storeView()->model()->index(0, 0));
+        if (child.isValid())
+            Q_EMIT window.storeView()->activated(child);
+        browser.reload();
+        QVERIFY(window.grab().width() > 0);
+    }
+    QCOMPARE(snapshot(dir.path()), before);
+}
+
+void TestMainWindow::demoStoreTreeAndDiagnostics()
+{
+    QTemporaryDir dir;
+    QVERIFY(DemoStore::write(dir.path()));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir.path()));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    QAbstractItemModel *tree = window.storeView()->model();
+    QCOMPARE(tree->rowCount(), 1);
+    const QModelIndex root = tree->index(0, 0);
+    if (tree->canFetchMore(root))
+        tree->fetchMore(root);
+    QTRY_COMPARE(tree->rowCount(root), 1);
+
+    // Activating the child shows its slots.
+    Q_EMIT window.storeView()->activated(tree->index(0, 0, root));
+    QVERIFY(!browser.currentShard().isEmpty());
+    int childSamples = 0;
+    for (const auto &s : DemoStore::samples())
+        childSamples += s.shard == browser.currentShard() ? 1 : 0;
+    QCOMPARE(window.slotView()->model()->rowCount(), childSamples);
+
+    // The stale generation of the root shows as info, nothing worse.
+    QAbstractItemModel *diagnostics = window.diagnosticsView()->model();
+    QVERIFY(diagnostics->rowCount() >= 1);
+    bool stale = false;
+    for (const Diagnostic &d : browser.report().diagnostics) {
+        QVERIFY2(d.severity == Severity::Info, d.message.c_str());
+        stale = stale || d.code == "stale-generation";
+    }
+    QVERIFY(stale);
+}
+
+void TestMainWindow::diagnosticJumpsToSlot()
+{
+    // Two entries made to overlap by rewriting slot 3's offset to slot 2's.
+    QTemporaryDir dir;
+    QVERIFY(DemoStore::write(dir.path()));
+    uint32_t gen = 0;
+    uint32_t offsetOf2 = 0;
+    {
+        auto shard = Shard::openReadOnly(dir.path().toStdString());
+        QVERIFY(shard);
+        gen = shard->generation();
+        offsetOf2 = shard->entry(2).offset;
+    }
+    QFile table(QDir(dir.path()).filePath(QString::fromStdString(tableFileName(gen))));
+    QVERIFY(table.open(QIODevice::ReadWrite));
+    QVERIFY(table.seek(3 * 32 + 24));
+    const char le[4] = {char(offsetOf2), char(offsetOf2 >> 8), char(offsetOf2 >> 16), char(offsetOf2 >> 24)};
+    QCOMPARE(table.write(le, 4), qint64(4));
+    table.close();
+
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir.path()));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QAbstractItemModel *diagnostics = window.diagnosticsView()->model();
+    int overlapRow = -1;
+    for (int row = 0; row < diagnostics->rowCount(); ++row) {
+        for (int column = 0; column < diagnostics->columnCount(); ++column) {
+            if (diagnostics->index(row, column).data().toString() == QLatin1String("entries-overlap"))
+                overlapRow = row;
+        }
+    }
+    QVERIFY(overlapRow >= 0);
+    window.slotView()->setCurrentIndex(window.slotView()->model()->index(0, 0));
+    Q_EMIT window.diagnosticsView()->activated(diagnostics->index(overlapRow, 0));
+    const std::optional<quint32> selected = window.selectedSlot();
+    QVERIFY(selected == std::optional<quint32>(2) || selected == std::optional<quint32>(3));
+}
+
+void TestMainWindow::uncommittedHiddenByDefault()
+{
+    // An MF whose table_len is lowered by one leaves the last slot written
+    // but uncommitted.
+    QTemporaryDir dir;
+    QVERIFY(DemoStore::write(dir.path()));
+    uint32_t committed = 0;
+    int active = 0;
+    {
+        auto shard = Shard::openReadOnly(dir.path().toStdString());
+        QVERIFY(shard);
+        committed = shard->tableLen();
+        active = shard->manifestCopies()->activeIndex();
+    }
+    QFile mf(QDir(dir.path()).filePath(QStringLiteral("MF")));
+    QVERIFY(mf.open(QIODevice::ReadWrite));
+    QVERIFY(mf.seek(active * 32 + 12));
+    const uint32_t lowered = committed - 1;
+    const char le[4] = {char(lowered), char(lowered >> 8), char(lowered >> 16), char(lowered >> 24)};
+    QCOMPARE(mf.write(le, 4), qint64(4));
+    mf.close();
+
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir.path()));
+    QCOMPARE(window.slotView()->model()->rowCount(), int(lowered));
+    window.slotFilter()->setStateVisible(SlotTableModel::SlotState::Uncommitted, true);
+    QCOMPARE(window.slotView()->model()->rowCount(), int(committed));
+    QVERIFY(window.selectSlot(lowered));
+    QCOMPARE(window.slotView()->currentIndex().data(SlotTableModel::StateRole).toInt(),
+        int(SlotTableModel::SlotState::Uncommitted));
+}
+
+void TestMainWindow::reloadKeepsSlot()
+{
+    QTemporaryDir dir;
+    QVERIFY(DemoStore::write(dir.path()));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir.path()));
+    QVERIFY(window.selectSlot(5));
+    browser.reload();
+    QCOMPARE(window.selectedSlot(), std::optional<quint32>(5));
+}
+
+void TestMainWindow::openFailureSaysWhy()
+{
+    QTemporaryDir dir;
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QString error;
+    const QString missing = dir.filePath(QStringLiteral("no-such-shard"));
+    QVERIFY(!browser.open(missing, &error));
+    QVERIFY2(error.contains(QLatin1String("no-such-shard")), qPrintable(error));
+    QCOMPARE(window.slotView()->model()->rowCount(), 0);
+}
+
+void TestMainWindow::menusAndShortcuts()
 {
     MainWindow window(*m_repository);
     QStringList shortcuts;
     for (const QAction *action : window.findChildren<QAction *>()) {
         if (!action->shortcut().isEmpty())
-            shortcuts << action->text() + QLatin1Char('=') + action->shortcut().toString();
+            shortcuts << action->shortcut().toString();
     }
-    QVERIFY2(shortcuts.contains(QStringLiteral("&Quit=Ctrl+Q")), qPrintable(shortcuts.join(QLatin1Char(' '))));
-}
+    for (const char *key : {"Ctrl+Q", "Ctrl+O", "F5", "Ctrl+F", "Ctrl+L", "F1"})
+        QVERIFY2(shortcuts.contains(QLatin1String(key)), key);
 
-void TestMainWindow::sniffsSyntax_data()
-{
-    QTest::addColumn<QByteArray>("bytes");
-    QTest::addColumn<QString>("syntax");
-    QTest::newRow("JSON object") << QByteArray("{\"a\": [1, 2]}\n") << QStringLiteral("JSON");
-    QTest::newRow("JSON array") << QByteArray("  [true, null]") << QStringLiteral("JSON");
-    QTest::newRow("XML declaration") << QByteArray("<?xml version=\"1.0\"?>\n<a/>\n") << QStringLiteral("XML");
-    QTest::newRow("shell script") << QByteArray("#!/bin/sh\necho hi\n") << QStringLiteral("Bash");
-    QTest::newRow("plain text") << QByteArray("hello world\n") << QString();
-    QTest::newRow("braces but not JSON") << QByteArray("{ not json") << QString();
-}
-
-void TestMainWindow::sniffsSyntax()
-{
-    QFETCH(QByteArray, bytes);
-    QFETCH(QString, syntax);
-    const auto definition = PreviewPane::sniffDefinition(*m_repository, bytes);
-    QCOMPARE(definition.isValid() ? definition.name() : QString(), syntax);
+    // Opening adds to the recent list, which the menu shows.
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(QStringLiteral("basic"))));
+    auto *recent = window.findChild<QMenu *>(QStringLiteral("recentMenu"));
+    QVERIFY(recent);
+    bool listed = false;
+    for (const QAction *action : recent->actions())
+        listed = listed || action->text().contains(QLatin1String("basic"));
+    QVERIFY(listed);
 }
 
 QTEST_MAIN(TestMainWindow)

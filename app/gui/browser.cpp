@@ -1,0 +1,295 @@
+#include "browser.h"
+
+#include "byte_source.h"
+#include "diagnostics_model.h"
+#include "directory.h"
+#include "format_description.h"
+#include "hex_source.h"
+#include "main_window.h"
+#include "shard.h"
+#include "shard_summary.h"
+#include "store.h"
+#include "store_tree_model.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <cstring>
+
+namespace shardscope {
+
+// What one open location holds: the store (a lone shard is a store without
+// children) with its shards, and the raw MF of the shard shown. Byte sources
+// handed to the window share it, so a reload cannot unmap what they read.
+struct Browser::Document {
+    std::unique_ptr<Store> store;
+    Shard *shard = nullptr; // owned by the store
+    QByteArray manifestBytes;
+    bool hasManifest = false;
+};
+
+namespace {
+
+// A file of the shown shard, read through its bounds-checked ByteSource.
+class ShardFileHexSource final : public HexSource
+{
+public:
+    ShardFileHexSource(std::shared_ptr<const void> keepAlive, const ByteSource &bytes)
+        : m_keepAlive(std::move(keepAlive)), m_bytes(bytes)
+    { }
+    [[nodiscard]] quint64 size() const override { return m_bytes.size(); }
+    [[nodiscard]] bool read(quint64 offset, qint64 length, char *out) const override
+    {
+        if (length < 0)
+            return false;
+        auto got = m_bytes.read(offset, quint64(length));
+        if (!got)
+            return false;
+        if (length > 0)
+            std::memcpy(out, got->data(), size_t(length));
+        return true;
+    }
+
+private:
+    std::shared_ptr<const void> m_keepAlive;
+    const ByteSource &m_bytes;
+};
+
+QString fromStd(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+// The MF as it is on disk, at most a little more than the 64 bytes a reader
+// looks at (a damaged one may be longer).
+std::optional<QByteArray> readManifest(const std::string &shardPath)
+{
+    auto dir = Directory::open(shardPath);
+    if (!dir)
+        return std::nullopt;
+    auto fd = dir->openForReading(std::string(kManifestFileName));
+    if (!fd)
+        return std::nullopt;
+    auto status = dir->status(std::string(kManifestFileName));
+    if (!status)
+        return std::nullopt;
+    const uint64_t size = std::min<uint64_t>(status->size, 4096);
+    QByteArray bytes(qsizetype(size), Qt::Uninitialized);
+    if (size > 0
+        && !readAll(fd->get(), {reinterpret_cast<uint8_t *>(bytes.data()), size_t(size)}, 0, dir->filePath("MF")))
+        return std::nullopt;
+    return bytes;
+}
+
+} // namespace
+
+Browser::Browser(MainWindow &window, QObject *parent) : QObject(parent), m_window(window)
+{
+    m_changeDelay.setSingleShot(true);
+    // A writer touches MF, table and pack in a burst; one reload covers it.
+    m_changeDelay.setInterval(300);
+    connect(&m_changeDelay, &QTimer::timeout, this, &Browser::onFilesChanged);
+    connect(&m_watcher, &QFileSystemWatcher::fileChanged, &m_changeDelay, qOverload<>(&QTimer::start));
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_changeDelay, qOverload<>(&QTimer::start));
+
+    connect(&window, &MainWindow::openRequested, this, [this](const QString &path) { open(path); });
+    connect(&window, &MainWindow::reloadRequested, this, &Browser::reload);
+    connect(&window, &MainWindow::shardActivated, this, [this](const QString &relPath) {
+        if (relPath != m_relPath)
+            showShard(relPath);
+    });
+    connect(&window, &MainWindow::diagnosticActivated, this, &Browser::onDiagnosticActivated);
+}
+
+Browser::~Browser()
+{
+    releaseDocument();
+}
+
+void Browser::releaseDocument()
+{
+    // The window lets go of models and sources before what they read goes.
+    m_window.clearShard();
+    m_window.setStoreModel(nullptr);
+    m_window.setDiagnosticsModel(nullptr);
+    m_slots.setShard(nullptr);
+    m_layout = PackLayout();
+    m_tree.reset();
+    m_diagnostics.reset();
+    m_doc.reset();
+    if (!m_watcher.files().isEmpty())
+        m_watcher.removePaths(m_watcher.files());
+    if (!m_watcher.directories().isEmpty())
+        m_watcher.removePaths(m_watcher.directories());
+}
+
+bool Browser::open(const QString &path, QString *error)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    releaseDocument();
+    m_path = absolute;
+    m_relPath.clear();
+    m_window.setLocation(absolute);
+    runChecker();
+
+    auto store = Store::open(absolute.toStdString(), Store::Access::ReadOnly);
+    QString why;
+    if (store) {
+        auto doc = std::make_shared<Document>();
+        doc->store = std::make_unique<Store>(std::move(*store));
+        m_doc = std::move(doc);
+        m_tree = std::make_unique<StoreTreeModel>();
+        m_tree->setStore(m_doc->store.get());
+        m_window.setStoreModel(m_tree.get());
+        if (showShard(QString(), &why)) {
+            watchFiles();
+            m_window.addRecentLocation(absolute);
+            Q_EMIT opened(absolute);
+            return true;
+        }
+    } else {
+        why = fromStd(store.error().describe());
+    }
+    m_window.showStatusMessage(tr("Cannot open %1: %2").arg(QDir::toNativeSeparators(absolute), why));
+    if (error)
+        *error = why;
+    Q_EMIT openFailed(absolute, why);
+    return false;
+}
+
+bool Browser::showShard(const QString &relPath, QString *error)
+{
+    if (!m_doc)
+        return false;
+    auto shard = m_doc->store->shard(relPath.toStdString());
+    if (!shard) {
+        const QString why = fromStd(shard.error().describe());
+        m_window.showStatusMessage(tr("Cannot open shard %1: %2").arg(relPath.isEmpty() ? tr("root") : relPath, why));
+        if (error)
+            *error = why;
+        return false;
+    }
+    m_window.clearShard();
+    m_relPath = relPath;
+    m_doc->shard = *shard;
+    const Shard &s = **shard;
+    const std::optional<QByteArray> mf = readManifest(s.path());
+    m_doc->manifestBytes = mf.value_or(QByteArray());
+    m_doc->hasManifest = mf.has_value();
+
+    m_slots.setShard(&s);
+    m_layout = PackLayout::fromShard(s);
+
+    ShardPresentation view;
+    view.title = relPath.isEmpty() ? m_path : m_path + QLatin1Char('/') + relPath;
+    view.slotModel = &m_slots;
+    view.summary = ShardSummary::fromShard(s);
+    view.packLayout = &m_layout;
+    view.manifest = mf
+        ? ManifestDescription::fromBytes({reinterpret_cast<const uint8_t *>(mf->constData()), size_t(mf->size())})
+        : ManifestDescription::fromCopies(std::nullopt);
+    view.tableName = QString::fromStdString(tableFileName(s.generation()));
+    view.packName = QString::fromStdString(packFileName(s.generation()));
+    view.slotContext = SlotContext {s.tableLen(), s.packSize(), view.packName};
+    view.manifestFile = mf ? std::make_shared<BufferHexSource>(*mf) : nullptr;
+    view.tableFile = std::make_shared<ShardFileHexSource>(m_doc, s.table().file().bytes());
+    view.packFile = std::make_shared<ShardFileHexSource>(m_doc, s.pack().file().bytes());
+    m_window.showShard(view);
+    m_window.setWindowTitle(tr("%1 - ShardScope").arg(QDir::toNativeSeparators(view.title)));
+    return true;
+}
+
+void Browser::runChecker()
+{
+    auto report = checkStore(m_path.toStdString());
+    if (report) {
+        m_report = std::move(*report);
+    } else {
+        m_report = CheckReport {m_path.toStdString(), {}};
+        m_report.diagnostics.push_back(
+            Diagnostic {"io-error", Severity::Error, {}, report.error().offset, {}, {}, report.error().describe(), {}});
+    }
+    m_diagnostics = std::make_unique<DiagnosticsModel>();
+    m_diagnostics->setReport(m_report);
+    m_window.setDiagnosticsModel(m_diagnostics.get());
+}
+
+void Browser::reload()
+{
+    if (m_path.isEmpty())
+        return;
+    const QString relPath = m_relPath;
+    const std::optional<quint32> slot = m_window.selectedSlot();
+    if (!open(m_path))
+        return;
+    if (!relPath.isEmpty())
+        showShard(relPath);
+    if (slot)
+        m_window.selectSlot(*slot);
+    m_window.showStatusMessage(tr("Reloaded"), 3000);
+    Q_EMIT reloaded();
+}
+
+void Browser::watchFiles()
+{
+    if (!m_doc || !m_doc->shard)
+        return;
+    const QDir dir(QString::fromStdString(m_doc->shard->path()));
+    QStringList paths {dir.path()};
+    for (const QString &name : {QStringLiteral("MF"), QString::fromStdString(tableFileName(m_doc->shard->generation())),
+             QString::fromStdString(packFileName(m_doc->shard->generation()))}) {
+        if (dir.exists(name))
+            paths << dir.filePath(name);
+    }
+    m_watcher.addPaths(paths);
+}
+
+void Browser::onFilesChanged()
+{
+    if (!m_doc || !m_doc->shard)
+        return;
+    // A file that shrank under the mappings reads as zeros past its new end
+    // (the storage library's SIGBUS guard); say so rather than show them.
+    bool shrank = false;
+    for (const ByteSource *bytes : {&m_doc->shard->table().file().bytes(), &m_doc->shard->pack().file().bytes()}) {
+        if (auto mapped = dynamic_cast<const MappedFile *>(bytes); mapped && mapped->truncatedSinceMapped())
+            shrank = true;
+    }
+    for (const QString &name : {QString::fromStdString(tableFileName(m_doc->shard->generation())),
+             QString::fromStdString(packFileName(m_doc->shard->generation()))}) {
+        const QFileInfo info(QDir(QString::fromStdString(m_doc->shard->path())).filePath(name));
+        const uint64_t mappedSize = name.endsWith(QLatin1String(".slot")) ? m_doc->shard->table().file().size()
+                                                                          : m_doc->shard->pack().file().size();
+        if (!info.exists() || uint64_t(info.size()) < mappedSize)
+            shrank = true;
+    }
+    if (m_window.autoReload()) {
+        reload();
+        return;
+    }
+    m_window.showStatusMessage(shrank ? tr("A shard file shrank or vanished on disk: what is shown may be stale or "
+                                           "zeros. Press F5 to reload.")
+                                      : tr("The shard changed on disk. Press F5 to reload."));
+}
+
+void Browser::onDiagnosticActivated(const QModelIndex &index)
+{
+    if (!index.isValid())
+        return;
+    const QString shard = index.data(DiagnosticsModel::ShardRole).toString();
+    if (shard != m_relPath && !showShard(shard))
+        return;
+    const QVariant slot = index.data(DiagnosticsModel::SlotRole);
+    if (slot.isValid() && !slot.isNull())
+        m_window.selectSlot(slot.toUInt());
+    const QVariant offset = index.data(DiagnosticsModel::OffsetRole);
+    const QString file = QFileInfo(index.data(DiagnosticsModel::FileRole).toString()).fileName();
+    if (offset.isValid() && !offset.isNull() && !file.isEmpty()) {
+        const FormatFile kind = file == QLatin1String("MF") ? FormatFile::Manifest
+            : file.endsWith(QLatin1String(".slot"))         ? FormatFile::Table
+                                                            : FormatFile::Pack;
+        m_window.showFileOffset(kind, offset.toULongLong());
+    }
+}
+
+} // namespace shardscope

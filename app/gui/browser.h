@@ -1,0 +1,76 @@
+// The application side of the main window: it opens what the user asks for
+// (read-only, through the storage library), builds the models and byte
+// sources the window shows, runs the checker, and reopens everything when the
+// files change. The window itself never touches a file.
+#pragma once
+
+#include "checker.h"
+#include "pack_layout.h"
+#include "slot_table_model.h"
+
+#include <QFileSystemWatcher>
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+class QAbstractItemModel;
+
+namespace shardscope {
+
+class DiagnosticsModel;
+class MainWindow;
+class Shard;
+class Store;
+class StoreTreeModel;
+
+class Browser : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Browser(MainWindow &window, QObject *parent = nullptr);
+    ~Browser() override;
+
+    // Opens a shard or a store (a single shard is a store without
+    // children) and shows its root shard. On failure the window shows the
+    // checker's diagnostics of the path and `error` says why.
+    bool open(const QString &path, QString *error = nullptr);
+    // Shows the shard at relPath of the open store ("" is the root).
+    bool showShard(const QString &relPath, QString *error = nullptr);
+    void reload();
+
+    [[nodiscard]] QString path() const { return m_path; }
+    [[nodiscard]] QString currentShard() const { return m_relPath; }
+    [[nodiscard]] const CheckReport &report() const { return m_report; }
+    [[nodiscard]] SlotTableModel &slotModel() { return m_slots; }
+
+Q_SIGNALS:
+    void opened(const QString &path);
+    void openFailed(const QString &path, const QString &error);
+    void reloaded();
+
+private:
+    struct Document;
+    void runChecker();
+    void watchFiles();
+    void onFilesChanged();
+    void onDiagnosticActivated(const QModelIndex &index);
+    void releaseDocument();
+
+    MainWindow &m_window;
+    QString m_path;
+    QString m_relPath;
+    // Shared with the byte sources the window holds, so none outlives the
+    // mappings it reads.
+    std::shared_ptr<Document> m_doc;
+    SlotTableModel m_slots;
+    PackLayout m_layout;
+    CheckReport m_report;
+    std::unique_ptr<StoreTreeModel> m_tree;
+    std::unique_ptr<DiagnosticsModel> m_diagnostics;
+    QFileSystemWatcher m_watcher;
+    QTimer m_changeDelay;
+};
+
+} // namespace shardscope
