@@ -24,6 +24,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -36,6 +37,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
@@ -405,7 +407,7 @@ void MainWindow::showShard(const ShardPresentation &shard)
     m_summary->setText(shard.summary.text());
     m_packMap->setPackLayout(shard.packLayout);
     m_format->setManifest(shard.manifest);
-    m_table->resizeColumnsToContents();
+    sizeColumns();
     // The splitter has its real width only once the window is laid out.
     m_fitTablePending = !m_splitterRestored;
     if (isVisible() && m_fitTablePending)
@@ -763,6 +765,33 @@ void MainWindow::restoreSettings()
             action->setChecked(!hiddenStates.contains(QString::number(action->data().toInt())));
     }
     m_autoReload->setChecked(settings.value(kAutoReloadKey, false).toBool());
+}
+
+void MainWindow::sizeColumns()
+{
+    // From the widest text each column can hold, not from the rows: measuring
+    // rows would sniff and format a thousand entries before the first paint.
+    const SlotTableModel *model = m_proxy->slotModel();
+    QFont fixedFont = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    if (m_table->font().pointSizeF() > 0)
+        fixedFont.setPointSizeF(m_table->font().pointSizeF());
+    const QFontMetrics plain = m_table->fontMetrics();
+    const QFontMetrics fixed(fixedFont);
+    const int slotDigits = int(QString::number(model ? std::max(model->rowCount(), 1) : 1).size());
+    const QList<QPair<const QFontMetrics *, QString>> widest {
+        {&plain, QString(slotDigits, QLatin1Char('8'))},
+        {&plain, SlotTableModel::stateName(SlotTableModel::SlotState::Uncommitted)},
+        {&fixed, QString(48, QLatin1Char('f'))},
+        {&fixed, QStringLiteral("0xffffffff")},
+        {&plain, QStringLiteral("4294967295")},
+        {&plain, QStringLiteral("4294967295")},
+        {&plain, QStringLiteral("Markdown")},
+    };
+    const int padding = 3 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_table) + 8;
+    for (int column = 0; column < widest.size() && column < m_proxy->columnCount(); ++column) {
+        const int text = widest[column].first->horizontalAdvance(widest[column].second) + padding;
+        m_table->setColumnWidth(column, std::max(text, m_table->horizontalHeader()->sectionSizeHint(column)));
+    }
 }
 
 void MainWindow::fitTableWidth()

@@ -134,6 +134,7 @@ private:
     void showAbout();
     void restoreSettings();
     void saveSettings() const;
+    void sizeColumns();
     void fitTableWidth();
     void onCurrentSlotChanged(const QModelIndex &current);
     void updateHexPane();

@@ -65,7 +65,7 @@ PreviewPane::PreviewPane(KSyntaxHighlighting::Repository &repository, QWidget *p
     m_heading->setObjectName(QStringLiteral("previewHeading"));
     m_heading->setTextFormat(Qt::PlainText);
     top->addWidget(m_heading, 1);
-    m_syntax = new QComboBox(this);
+    m_syntax = new SyntaxComboBox(this);
     m_syntax->setObjectName(QStringLiteral("previewSyntax"));
     m_syntax->setToolTip(tr("Highlighting: detected from the bytes; pick another to override"));
     m_syntax->setSizeAdjustPolicy(QComboBox::AdjustToContents);
@@ -101,7 +101,11 @@ PreviewPane::PreviewPane(KSyntaxHighlighting::Repository &repository, QWidget *p
 
     // Parented to the document, as KSyntaxHighlighting's codeeditor does.
     m_highlighter = new KSyntaxHighlighting::SyntaxHighlighter(m_text->document());
-    fillSyntaxCombo();
+    m_syntax->addItem(tr("Plain text"), QString());
+    connect(m_syntax, &SyntaxComboBox::aboutToShowPopup, this, [this] {
+        if (m_syntax->count() <= 2)
+            fillSyntaxCombo();
+    });
     connect(
         m_syntax, &QComboBox::activated, this, [this](int index) { setSyntax(m_syntax->itemData(index).toString()); });
     applyTheme();
@@ -110,6 +114,7 @@ PreviewPane::PreviewPane(KSyntaxHighlighting::Repository &repository, QWidget *p
 
 void PreviewPane::fillSyntaxCombo()
 {
+    const QString current = m_syntax->currentData().toString();
     m_syntax->clear();
     m_syntax->addItem(tr("Plain text"), QString());
     auto definitions = m_repository.definitions();
@@ -120,6 +125,7 @@ void PreviewPane::fillSyntaxCombo()
         if (!definition.isHidden())
             m_syntax->addItem(definition.translatedName(), definition.name());
     }
+    m_syntax->setCurrentIndex(std::max(0, m_syntax->findData(current)));
 }
 
 PreviewPane::Page PreviewPane::page() const
@@ -149,8 +155,18 @@ void PreviewPane::setSyntax(const QString &definitionName)
     const auto definition = m_repository.definitionForName(definitionName);
     m_highlighter->setDefinition(definition);
     m_highlighter->rehighlight();
-    const int at = m_syntax->findData(definition.isValid() ? definition.name() : QString());
-    m_syntax->setCurrentIndex(at < 0 ? 0 : at);
+    // The full list is filled when the user opens it (listing every
+    // definition costs more than the first paint may); until then the combo
+    // holds plain text and the definition in use.
+    const QString name = definition.isValid() ? definition.name() : QString();
+    int at = m_syntax->findData(name);
+    if (at < 0) {
+        if (m_syntax->count() == 2)
+            m_syntax->removeItem(1);
+        m_syntax->addItem(definition.translatedName(), name);
+        at = m_syntax->count() - 1;
+    }
+    m_syntax->setCurrentIndex(at);
 }
 
 void PreviewPane::showEntry(const QModelIndex &index)

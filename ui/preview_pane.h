@@ -4,9 +4,9 @@
 // the hex pane. The theme follows the palette, light or dark.
 #pragma once
 
+#include <QComboBox>
 #include <QWidget>
 
-class QComboBox;
 class QLabel;
 class QModelIndex;
 class QPlainTextEdit;
@@ -20,6 +20,24 @@ class SyntaxHighlighter;
 } // namespace KSyntaxHighlighting
 
 namespace shardscope {
+
+// A combo box that says when its list is about to open, so the list can be
+// filled only then.
+class SyntaxComboBox : public QComboBox
+{
+    Q_OBJECT
+
+public:
+    using QComboBox::QComboBox;
+    void showPopup() override
+    {
+        Q_EMIT aboutToShowPopup();
+        QComboBox::showPopup();
+    }
+
+Q_SIGNALS:
+    void aboutToShowPopup();
+};
 
 class PreviewPane : public QWidget
 {
@@ -56,7 +74,7 @@ private:
 
     KSyntaxHighlighting::Repository &m_repository;
     QLabel *m_heading = nullptr;
-    QComboBox *m_syntax = nullptr;
+    SyntaxComboBox *m_syntax = nullptr;
     QStackedWidget *m_pages = nullptr;
     QPlainTextEdit *m_text = nullptr;
     QScrollArea *m_imageArea = nullptr;

@@ -29,6 +29,13 @@ void SlotDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelInd
     case SlotTableModel::SlotState::Tombstone:
         pal.setColor(QPalette::Text, pal.color(QPalette::Disabled, QPalette::Text));
         break;
+    case SlotTableModel::SlotState::Uncommitted: {
+        // Written but never committed: readers do not see it.
+        option->font.setItalic(true);
+        const bool dark = pal.color(QPalette::Base).lightness() < 128;
+        pal.setColor(QPalette::Text, dark ? QColor(240, 180, 90) : QColor(150, 90, 0));
+        break;
+    }
     case SlotTableModel::SlotState::Damaged: {
         // Readable on light and dark bases alike.
         const bool dark = pal.color(QPalette::Base).lightness() < 128;
