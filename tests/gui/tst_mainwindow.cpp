@@ -25,6 +25,7 @@
 #include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
@@ -86,6 +87,8 @@ private Q_SLOTS:
     void diagnosticJumpsToSlot();
     void uncommittedHiddenByDefault();
     void reloadKeepsSlot();
+    void autoReloadFollowsWriter();
+    void shrunkFileDoesNotCrash();
     void openFailureSaysWhy();
     void menusAndShortcuts();
 
@@ -437,6 +440,62 @@ void TestMainWindow::reloadKeepsSlot()
     QVERIFY(window.selectSlot(5));
     browser.reload();
     QCOMPARE(window.selectedSlot(), std::optional<quint32>(5));
+}
+
+void TestMainWindow::autoReloadFollowsWriter()
+{
+    QTemporaryDir dir;
+    QVERIFY(DemoStore::write(dir.path()));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir.path()));
+    window.setAutoReload(true);
+    QSignalSpy reloaded(&browser, &Browser::reloaded);
+    const int rows = window.slotView()->model()->rowCount();
+    {
+        // A live writer appends and commits while the window watches.
+        auto writer = Shard::openForWriting(dir.path().toStdString());
+        QVERIFY(writer);
+        const QByteArray bytes("appended while watched\n");
+        const uint8_t raw[Key::kSize] = {0xAB, 0xCD};
+        auto appended = writer->append(Key::fromBytes(raw), {reinterpret_cast<const uint8_t *>(bytes.data()), 23});
+        QVERIFY(appended && *appended);
+        QVERIFY(writer->flush());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(reloaded.count() >= 1, 10'000);
+    QCOMPARE(window.slotView()->model()->rowCount(), rows + 1);
+}
+
+void TestMainWindow::shrunkFileDoesNotCrash()
+{
+    // A user (or a writer) truncates the pack while it is mapped: touching the
+    // lost pages would raise SIGBUS; the viewer must keep going and say so.
+    QTemporaryDir dir;
+    QVERIFY(DemoStore::write(dir.path()));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir.path()));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QString pack = QDir(dir.path()).filePath(QStringLiteral("00000001.pack"));
+    QVERIFY(QFile::resize(pack, 100));
+    for (int row = 0; row < window.slotView()->model()->rowCount(); ++row) {
+        window.slotView()->setCurrentIndex(window.slotView()->model()->index(row, 0));
+        for (auto mode : {MainWindow::HexMode::Entry, MainWindow::HexMode::Pack}) {
+            window.setHexMode(mode);
+            window.selectRightTab(MainWindow::HexTab);
+            QVERIFY(!window.grab().isNull());
+        }
+        window.selectRightTab(MainWindow::PreviewTab);
+        QVERIFY(!window.grab().isNull());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(QLatin1String("shrank")), 10'000);
+    // A reload reads the file as it now is and the checker names the damage.
+    browser.reload();
+    bool named = false;
+    for (const Diagnostic &d : browser.report().diagnostics)
+        named = named || (d.code == "entry-out-of-bounds" && d.severity == Severity::Error);
+    QVERIFY(named);
 }
 
 void TestMainWindow::openFailureSaysWhy()
