@@ -340,13 +340,16 @@ std::optional<FieldLocation> fieldAt(FormatFile file, uint64_t offset, const Fie
         case PackLayout::Kind::Live:
         case PackLayout::Kind::Uncommitted: {
             const auto slot = owners.front();
+            // The field is the whole entry, even where other entries cut
+            // its bytes into several ranges.
             const auto extent = context.pack->extentOf(slot);
             const uint64_t start = extent ? extent->start : r.start;
+            const uint64_t end = extent ? extent->end : r.end;
             text = tr("%1 · data byte %2")
                        .arg(r.kind == PackLayout::Kind::Live ? tr("slot %1").arg(slot)
                                                              : tr("slot %1 (uncommitted)").arg(slot))
                        .arg(offset - start);
-            break;
+            return FieldLocation {text, start, end};
         }
         case PackLayout::Kind::Overlap: {
             QStringList names;

@@ -23,7 +23,8 @@ class PackMapWidget : public QWidget
 public:
     explicit PackMapWidget(QWidget *parent = nullptr);
 
-    // Not owned; must stay alive until replaced or cleared with nullptr.
+    // Not owned; must stay alive until replaced or cleared with nullptr. Call
+    // again after changing the layout in place: the columns are cached.
     // (Not named setLayout: QWidget::setLayout(QLayout *) would make
     // setLayout(nullptr) ambiguous.)
     void setPackLayout(const PackLayout *layout);

@@ -406,13 +406,14 @@ void TestFormatDescription::fieldAtManifestEveryByte()
 void TestFormatDescription::fieldAtPack()
 {
     // Slot 0 [0, 10), slot 1 a tombstone whose data was [10, 30), slot 2
-    // [30, 35); the pack is 64 bytes.
+    // [30, 35), slot 3 [33, 40) over the end of slot 2; the pack is 64 bytes.
     std::vector<uint8_t> table(8 * 32);
     Entry {Key({1, 0, 0}), 0, 10}.encodeTo(table.data());
     Entry::tombstone().encodeTo(table.data() + 32);
     Entry {Key({2, 0, 0}), 30, 5}.encodeTo(table.data() + 64);
+    Entry {Key({3, 0, 0}), 33, 7}.encodeTo(table.data() + 96);
     std::vector<uint8_t> mf(64);
-    Manifest {2, 0, 3}.encodeTo(mf.data());
+    Manifest {2, 0, 4}.encodeTo(mf.data());
     auto shard = Shard::fromBytes(mf, table, std::vector<uint8_t>(64));
     QVERIFY(shard);
     const PackLayout layout = PackLayout::fromShard(*shard);
@@ -420,7 +421,14 @@ void TestFormatDescription::fieldAtPack()
     QCOMPARE(fieldAt(FormatFile::Pack, 3, context), std::nullopt);
     context.pack = &layout;
     QCOMPARE(fieldAt(FormatFile::Pack, 3, context)->text, QStringLiteral("slot 0 · data byte 3"));
-    QCOMPARE(fieldAt(FormatFile::Pack, 33, context)->text, QStringLiteral("slot 2 · data byte 3"));
+    QCOMPARE(fieldAt(FormatFile::Pack, 31, context)->text, QStringLiteral("slot 2 · data byte 1"));
+    QCOMPARE(fieldAt(FormatFile::Pack, 31, context)->fieldEnd, 35u);
+    QCOMPARE(fieldAt(FormatFile::Pack, 34, context)->text, QStringLiteral("overlap · claimed by slots 2, 3"));
+    // Slot 3's data is cut by the overlap; the field is still all of it.
+    const auto cut = fieldAt(FormatFile::Pack, 37, context);
+    QCOMPARE(cut->text, QStringLiteral("slot 3 · data byte 4"));
+    QCOMPARE(cut->fieldStart, 33u);
+    QCOMPARE(cut->fieldEnd, 40u);
     const auto dead = fieldAt(FormatFile::Pack, 12, context);
     QVERIFY(dead->text.startsWith(QLatin1String("dead")));
     QCOMPARE(dead->fieldStart, 10u);
