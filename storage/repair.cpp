@@ -1,5 +1,6 @@
 #include "repair.h"
 
+#include "byte_source.h"
 #include "checker.h"
 #include "format.h"
 #include "json_writer.h"
@@ -10,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -541,6 +543,21 @@ std::string reportJson(const RepairPlan &plan, const RepairResult &result, const
     return w.str() + "\n";
 }
 
+// Adopt and rebuild copy from the current generation: they cannot start
+// when it cannot be read.
+Result<void> refuseUnreadable(const RepairPlan &plan, const CheckReport &report, const Directory *dir)
+{
+    for (const Diagnostic &d : report.diagnostics) {
+        if (!blocksCopy(d, plan.generation))
+            continue;
+        std::string message = "cannot " + std::string(repairKindName(plan.kind)) + ": " + d.message;
+        if (!report.withCode("previous-manifest-usable").empty())
+            message += "; the other manifest copy names a sound generation: try repair --previous-manifest";
+        return fail(ErrorKind::Corrupt, dir ? dir->filePath(d.file) : d.file, message, d.offset);
+    }
+    return {};
+}
+
 } // namespace
 
 std::string RepairPlan::describe() const
@@ -579,14 +596,8 @@ Result<RepairPlan> planRepair(const std::string &path, RepairKind kind, const Re
         return plan;
     }
 
-    for (const Diagnostic &d : report->diagnostics) {
-        if (!blocksCopy(d, plan.generation))
-            continue;
-        std::string message = "cannot " + std::string(repairKindName(kind)) + ": " + d.message;
-        if (!report->withCode("previous-manifest-usable").empty())
-            message += "; the other manifest copy names a sound generation: try repair --previous-manifest";
-        return fail(ErrorKind::Corrupt, dir->filePath(d.file), message, d.offset);
-    }
+    if (auto r = refuseUnreadable(plan, *report, &*dir); !r)
+        return std::unexpected(r.error());
     auto table = Table::open(*dir, plan.generation, ShardFile::Access::ReadOnly);
     if (!table)
         return std::unexpected(table.error());
@@ -615,6 +626,62 @@ Result<RepairPlan> planRepair(const std::string &path, RepairKind kind, const Re
         if (auto r = checkOutDir(plan.outDir, path); !r)
             return std::unexpected(r.error());
     }
+    return plan;
+}
+
+Result<RepairPlan> planRepairFiles(const ShardFileImages &files, RepairKind kind)
+{
+    auto report = checkShardFiles(files);
+    if (!report)
+        return std::unexpected(report.error());
+    RepairPlan plan;
+    plan.kind = kind;
+    plan.path = report->path;
+    if (auto mf = files.find(kManifestFileName); mf != files.end()) {
+        // A cut-short MF decodes to nothing; the checker's manifest-truncated stops the plan below.
+        if (auto decoded = ManifestCopies::decode(mf->second, kManifestFileName))
+            plan.manifest = *decoded;
+    }
+    const Manifest active = plan.manifest ? plan.manifest->active() : Manifest {};
+    plan.generation = active.gen;
+    plan.tableLen = active.tableLen;
+    if (kind == RepairKind::PreviousManifest) {
+        if (auto r = planPreviousManifest(plan, *report); !r)
+            return std::unexpected(r.error());
+        return plan;
+    }
+    if (auto r = refuseUnreadable(plan, *report, nullptr); !r)
+        return std::unexpected(r.error());
+    auto image = [&](const std::string &name) -> Result<ShardFile> {
+        auto it = files.find(name);
+        if (it == files.end())
+            return fail(ErrorKind::NotFound, name, "does not exist");
+        return ShardFile::fromSource(std::make_unique<MemoryByteSource>(it->second, name));
+    };
+    auto tableFile = image(tableFileName(plan.generation));
+    if (!tableFile)
+        return std::unexpected(tableFile.error());
+    auto table = Table::fromFile(std::move(*tableFile));
+    if (!table)
+        return std::unexpected(table.error());
+    auto packFile = image(packFileName(plan.generation));
+    if (!packFile)
+        return std::unexpected(packFile.error());
+    auto pack = Pack::fromFile(std::move(*packFile));
+    if (!pack)
+        return std::unexpected(pack.error());
+    plan.capacity = table->capacity();
+    plan.packSize = pack->size();
+    uint64_t gen = uint64_t(plan.generation) + 1;
+    while (gen <= UINT32_MAX
+        && (files.contains(tableFileName(uint32_t(gen))) || files.contains(packFileName(uint32_t(gen)))))
+        ++gen;
+    if (gen > UINT32_MAX)
+        return fail(ErrorKind::Full, kManifestFileName, "no generation number is left after this one");
+    plan.newGeneration = uint32_t(gen);
+    plan.outDir = "(memory).repair";
+    if (auto r = planGeneration(plan, *report, *table, *pack); !r)
+        return std::unexpected(r.error());
     return plan;
 }
 

@@ -22,6 +22,7 @@
 //                               lie inside the old pack (absent when none do)
 #pragma once
 
+#include "checker.h"
 #include "entry.h"
 #include "error.h"
 #include "generation_writer.h"
@@ -112,6 +113,10 @@ struct RepairOptions {
 // and which repair may help.
 [[nodiscard]] Result<RepairPlan> planRepair(
     const std::string &path, RepairKind kind, const RepairOptions &options = {});
+
+// The same plan over a shard directory held in memory (checker.h), for the
+// fuzzer: the bytes are never written, and such a plan cannot be applied.
+[[nodiscard]] Result<RepairPlan> planRepairFiles(const ShardFileImages &files, RepairKind kind);
 
 struct RepairResult {
     uint32_t generation = 0; // current after the repair

@@ -19,6 +19,7 @@
 #include "format.h"
 #include "key.h"
 #include "manifest.h"
+#include "repair.h"
 #include "shard.h"
 #include "shard_dump.h"
 #include "store.h"
@@ -237,6 +238,75 @@ void compareEntryFindings(const CheckReport &report, const fuzzing::ShardFiles &
     FUZZ_CHECK(slotsWithCode(report, "duplicate-key", false) == duplicates);
 }
 
+// Plans a rebuild and an adoption. Whatever the damage, when the current
+// generation can be read the plan must exist, lose no live or uncommitted
+// slot (each is either carried over or salvaged), and describe a generation
+// that the checker finds clean.
+void exerciseRepair(const ShardFileImages &images, const fuzzing::ShardFiles &files, const CheckReport &report,
+    const Manifest &active, bool readable)
+{
+    for (RepairKind kind : {RepairKind::Rebuild, RepairKind::AdoptUncommitted, RepairKind::PreviousManifest}) {
+        auto plan = planRepairFiles(images, kind);
+        (void)(plan ? plan->describe() : plan.error().describe());
+        if (kind == RepairKind::PreviousManifest) {
+            // It goes back exactly when the checker says it can.
+            FUZZ_CHECK(!plan || plan->nothingToDo || plan->restore.has_value());
+            FUZZ_CHECK(!plan || !plan->restore || !report.withCode("previous-manifest-usable").empty());
+            continue;
+        }
+        if (!readable)
+            continue;
+        FUZZ_CHECK(plan.has_value() || plan.error().kind == ErrorKind::Full);
+        if (!plan)
+            continue;
+        const uint32_t capacity = uint32_t(files.table.size() / kTableEntrySize);
+        const uint32_t committed = std::min(active.tableLen, capacity);
+        std::set<uint32_t> carried(plan->sourceSlots.begin(), plan->sourceSlots.end());
+        std::set<uint32_t> salvaged;
+        for (const SalvageItem &item : plan->salvage)
+            FUZZ_CHECK(salvaged.insert(item.slot).second && !carried.contains(item.slot));
+        FUZZ_CHECK(carried.size() == plan->sourceSlots.size() && carried.size() == plan->entries.size());
+        if (plan->nothingToDo) {
+            for (const char *code : {"entry-out-of-bounds", "entries-overlap", "zero-key", "duplicate-key",
+                     "table-len-exceeds-capacity", "tombstone-dirty"})
+                FUZZ_CHECK(report.withCode(code).empty());
+            continue;
+        }
+        for (uint32_t i = 0; i < capacity; ++i) {
+            const Entry e = Entry::decode(files.table.data() + size_t(i) * kTableEntrySize);
+            const bool mustKeep = i < committed
+                ? !e.isTombstone()
+                : kind == RepairKind::AdoptUncommitted && !e.isBlank() && !e.isTombstone();
+            FUZZ_CHECK(!mustKeep || carried.contains(i) || salvaged.contains(i));
+            FUZZ_CHECK(mustKeep || (!carried.contains(i) && !salvaged.contains(i)));
+        }
+        // The generation the plan would write, checked like any other.
+        std::vector<uint8_t> table(size_t(plan->geometry.tableSlots) * kTableEntrySize);
+        std::vector<uint8_t> pack(plan->geometry.packSize);
+        FUZZ_CHECK(plan->entries.size() <= plan->geometry.tableSlots);
+        uint64_t at = 0;
+        for (size_t i = 0; i < plan->entries.size(); ++i) {
+            const GenerationEntry &g = plan->entries[i];
+            FUZZ_CHECK(uint64_t(g.offset) + g.len <= files.pack.size() && at + g.len <= pack.size());
+            if (g.len > 0)
+                std::memcpy(pack.data() + at, files.pack.data() + g.offset, g.len);
+            Entry {g.key, uint32_t(at), g.len}.encodeTo(table.data() + i * kTableEntrySize);
+            at += g.len;
+        }
+        std::vector<uint8_t> mf(ManifestCopies::kEncodedSizeOfFile);
+        Manifest {1, plan->newGeneration, uint32_t(plan->entries.size())}.encodeTo(mf.data() + Manifest::kEncodedSize);
+        ShardFileImages repaired {{kManifestFileName, mf}, {tableFileName(plan->newGeneration), table},
+            {packFileName(plan->newGeneration), pack}};
+        auto again = checkShardFiles(repaired);
+        FUZZ_CHECK(again.has_value());
+        for (const Diagnostic &d : again->diagnostics) {
+            if (d.severity != Severity::Info)
+                std::fprintf(stderr, "after repair: %s: %s\n", d.code.c_str(), d.message.c_str());
+            FUZZ_CHECK(d.severity == Severity::Info);
+        }
+    }
+}
+
 void exerciseChecker(const fuzzing::ShardFiles &files)
 {
     // The generation MF names, as a reader finds it (0 without a usable MF).
@@ -260,7 +330,7 @@ void exerciseChecker(const fuzzing::ShardFiles &files)
     if (files.temporaryFile)
         images[tableFileName(active.gen + 1) + ".tmp"] = files.pack;
 
-    auto report = checkShardFiles(std::move(images));
+    auto report = checkShardFiles(images);
     FUZZ_CHECK(report.has_value());
     for (const Diagnostic &d : report->diagnostics) {
         FUZZ_CHECK(d.severity == expectedSeverity(d.code));
@@ -274,14 +344,17 @@ void exerciseChecker(const fuzzing::ShardFiles &files)
 
     const bool manifestUsable = !files.hasManifest || copies.has_value();
     FUZZ_CHECK(report->withCode("manifest-truncated").size() == (manifestUsable ? 0u : 1u));
-    if (!manifestUsable)
+    if (!manifestUsable) {
+        exerciseRepair(images, files, *report, active, false);
         return;
+    }
     FUZZ_CHECK(report->withCode("table-missing").size() == (files.hasManifest && !files.hasTable ? 1u : 0u));
     FUZZ_CHECK(report->withCode("pack-missing").size() == (files.hasManifest && !files.hasPack ? 1u : 0u));
     const bool tableUsable = files.hasTable && !files.table.empty() && files.table.size() % kTableEntrySize == 0;
     FUZZ_CHECK(report->withCode("table-size-invalid").size() == (files.hasTable && !tableUsable ? 1u : 0u));
     if (tableUsable && files.hasPack)
         compareEntryFindings(*report, files, active.tableLen);
+    exerciseRepair(images, files, *report, active, tableUsable && files.hasPack);
 }
 
 } // namespace
