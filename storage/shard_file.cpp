@@ -148,4 +148,21 @@ Result<Pack> Pack::fromFile(ShardFile file)
     return Pack(std::move(file));
 }
 
+bool ShardFile::truncatedSinceMapped() const
+{
+    const auto *mapped = dynamic_cast<const MappedFile *>(m_source.get());
+    return mapped && mapped->truncatedSinceMapped();
+}
+
+std::optional<uint64_t> ShardFile::currentSize() const
+{
+    const auto *mapped = dynamic_cast<const MappedFile *>(m_source.get());
+    if (!mapped || !m_fd.valid())
+        return std::nullopt;
+    auto check = mapped->checkSize(m_fd.get());
+    if (!check)
+        return std::nullopt;
+    return check->fileSize;
+}
+
 } // namespace shardscope

@@ -9,6 +9,7 @@
 #include "entry.h"
 
 #include <memory>
+#include <optional>
 
 namespace shardscope {
 
@@ -32,6 +33,12 @@ public:
     // page. Only for files opened from a directory.
     [[nodiscard]] Result<void> readScattered(uint64_t offset, std::span<const std::span<uint8_t>> parts) const;
     [[nodiscard]] Result<void> sync() const;
+
+    // A file another process shrank under the mapping: reads past its new end
+    // saw zeros (the SIGBUS guard's pages) rather than the file's bytes.
+    [[nodiscard]] bool truncatedSinceMapped() const;
+    // The size the file has now; nullopt for bytes not from a file.
+    [[nodiscard]] std::optional<uint64_t> currentSize() const;
 
 private:
     ShardFile() = default;

@@ -34,17 +34,24 @@ namespace {
 class ShardFileHexSource final : public HexSource
 {
 public:
-    ShardFileHexSource(std::shared_ptr<const void> keepAlive, const ByteSource &bytes)
-        : m_keepAlive(std::move(keepAlive)), m_bytes(bytes)
+    ShardFileHexSource(std::shared_ptr<const void> keepAlive, const ShardFile &file)
+        : m_keepAlive(std::move(keepAlive)), m_file(file)
     { }
-    [[nodiscard]] quint64 size() const override { return m_bytes.size(); }
+    [[nodiscard]] quint64 size() const override { return m_file.size(); }
     [[nodiscard]] bool read(quint64 offset, qint64 length, char *out) const override
     {
         if (length < 0)
             return false;
-        auto got = m_bytes.read(offset, quint64(length));
+        auto got = m_file.bytes().read(offset, quint64(length));
         if (!got)
             return false;
+        // Past the end of a file that shrank under us the mapping reads as
+        // zeros; "??" says the truth, that those bytes are gone.
+        if (m_file.truncatedSinceMapped()) {
+            const std::optional<uint64_t> now = m_file.currentSize();
+            if (!now || offset + quint64(length) > *now)
+                return false;
+        }
         if (length > 0)
             std::memcpy(out, got->data(), size_t(length));
         return true;
@@ -52,7 +59,7 @@ public:
 
 private:
     std::shared_ptr<const void> m_keepAlive;
-    const ByteSource &m_bytes;
+    const ShardFile &m_file;
 };
 
 QString fromStd(const std::string &s)
@@ -192,8 +199,8 @@ bool Browser::showShard(const QString &relPath, QString *error)
     view.packName = QString::fromStdString(packFileName(s.generation()));
     view.slotContext = SlotContext {s.tableLen(), s.packSize(), view.packName};
     view.manifestFile = mf ? std::make_shared<BufferHexSource>(*mf) : nullptr;
-    view.tableFile = std::make_shared<ShardFileHexSource>(m_doc, s.table().file().bytes());
-    view.packFile = std::make_shared<ShardFileHexSource>(m_doc, s.pack().file().bytes());
+    view.tableFile = std::make_shared<ShardFileHexSource>(m_doc, s.table().file());
+    view.packFile = std::make_shared<ShardFileHexSource>(m_doc, s.pack().file());
     m_window.showShard(view);
     m_window.setWindowTitle(tr("%1 - ShardScope").arg(QDir::toNativeSeparators(view.title)));
     return true;
@@ -251,16 +258,12 @@ void Browser::onFilesChanged()
     // A file that shrank under the mappings reads as zeros past its new end
     // (the storage library's SIGBUS guard); say so rather than show them.
     bool shrank = false;
-    for (const ByteSource *bytes : {&m_doc->shard->table().file().bytes(), &m_doc->shard->pack().file().bytes()}) {
-        if (auto mapped = dynamic_cast<const MappedFile *>(bytes); mapped && mapped->truncatedSinceMapped())
+    for (const ShardFile *file : {&m_doc->shard->table().file(), &m_doc->shard->pack().file()}) {
+        const std::optional<uint64_t> now = file->currentSize();
+        if (file->truncatedSinceMapped() || (now && *now < file->size()))
             shrank = true;
-    }
-    for (const QString &name : {QString::fromStdString(tableFileName(m_doc->shard->generation())),
-             QString::fromStdString(packFileName(m_doc->shard->generation()))}) {
-        const QFileInfo info(QDir(QString::fromStdString(m_doc->shard->path())).filePath(name));
-        const uint64_t mappedSize = name.endsWith(QLatin1String(".slot")) ? m_doc->shard->table().file().size()
-                                                                          : m_doc->shard->pack().file().size();
-        if (!info.exists() || uint64_t(info.size()) < mappedSize)
+        // Unlinked: the descriptor still reads the old inode; the name is gone.
+        if (!QFileInfo::exists(QString::fromStdString(file->path())))
             shrank = true;
     }
     if (m_window.autoReload()) {
