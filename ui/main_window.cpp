@@ -755,7 +755,7 @@ void MainWindow::restoreSettings()
     restoreState(settings.value(kStateKey).toByteArray());
     m_splitterRestored = m_splitter->restoreState(settings.value(kSplitterKey).toByteArray());
     if (!m_splitterRestored)
-        m_splitter->setSizes({260, 640, 500});
+        m_splitter->setSizes({200, 700, 560});
     const int mode = settings.value(kHexModeKey, int(HexMode::Entry)).toInt();
     if (mode >= int(HexMode::Entry) && mode <= int(HexMode::Manifest))
         setHexMode(HexMode(mode));
@@ -805,7 +805,7 @@ void MainWindow::fitTableWidth()
     const int needed = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth()
         + m_table->verticalScrollBar()->sizeHint().width();
     const int total = m_splitter->width();
-    const int tree = std::min(sizes[0], total / 5);
+    const int tree = std::min(sizes[0], total / 7);
     const int table = std::min(needed, (total - tree) * 3 / 5);
     m_splitter->setSizes({tree, table, total - tree - table});
 }
