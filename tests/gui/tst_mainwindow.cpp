@@ -2,6 +2,7 @@
 // files for it, on the offscreen platform: open the reference fixtures and
 // the demo store, select slots, look at every pane, and prove that none of it
 // writes a byte to the shard.
+#include "../storage/test_support.h"
 #include "browser.h"
 #include "demo_store.h"
 #include "format_view.h"
@@ -35,31 +36,13 @@
 #include <QTreeView>
 
 using namespace shardscope;
+using namespace testsupport;
 
 namespace {
 
 QString fixturePath(const QString &name)
 {
     return QStringLiteral(SHARDSCOPE_TEST_DATA "/") + name;
-}
-
-// Every file below `root` with its bytes' hash and its modification time.
-QMap<QString, QPair<QByteArray, qint64>> snapshot(const QString &root)
-{
-    QMap<QString, QPair<QByteArray, qint64>> out;
-    QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray bytes = file.readAll();
-        const auto digest = Sha256::hash({reinterpret_cast<const uint8_t *>(bytes.constData()), size_t(bytes.size())});
-        out.insert(path,
-            {QByteArray(reinterpret_cast<const char *>(digest.data()), int(digest.size())).toHex(),
-                QFileInfo(path).lastModified().toMSecsSinceEpoch()});
-    }
-    return out;
 }
 
 QByteArray hexBytesOf(const QByteArray &bytes)
@@ -291,8 +274,8 @@ void TestMainWindow::browsingWritesNothing()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QVERIFY(DemoStore::write(dir.path()));
-    const auto before = snapshot(dir.path());
-    QVERIFY(before.size() >= 7);
+    const auto before = snapshotTree(dir.path());
+    QVERIFY(before.size() >= 8);
     {
         MainWindow window(*m_repository);
         Browser browser(window);
@@ -320,7 +303,8 @@ void TestMainWindow::browsingWritesNothing()
         browser.reload();
         QVERIFY(window.grab().width() > 0);
     }
-    QCOMPARE(snapshot(dir.path()), before);
+    // Bytes, sizes and mtimes of every file, and the directories' own mtimes.
+    QVERIFY(snapshotTree(dir.path()) == before);
 }
 
 void TestMainWindow::demoStoreTreeAndDiagnostics()
@@ -398,12 +382,8 @@ void TestMainWindow::diagnosticJumpsToSlot()
         gen = shard->generation();
         offsetOf2 = shard->entry(2).offset;
     }
-    QFile table(QDir(dir.path()).filePath(QString::fromStdString(tableFileName(gen))));
-    QVERIFY(table.open(QIODevice::ReadWrite));
-    QVERIFY(table.seek(3 * 32 + 24));
-    const char le[4] = {char(offsetOf2), char(offsetOf2 >> 8), char(offsetOf2 >> 16), char(offsetOf2 >> 24)};
-    QCOMPARE(table.write(le, 4), qint64(4));
-    table.close();
+    QVERIFY(patchFile(
+        QDir(dir.path()).filePath(QString::fromStdString(tableFileName(gen))), 3 * 32 + 24, u32le(offsetOf2)));
 
     MainWindow window(*m_repository);
     Browser browser(window);
@@ -439,13 +419,8 @@ void TestMainWindow::uncommittedHiddenByDefault()
         committed = shard->tableLen();
         active = shard->manifestCopies()->activeIndex();
     }
-    QFile mf(QDir(dir.path()).filePath(QStringLiteral("MF")));
-    QVERIFY(mf.open(QIODevice::ReadWrite));
-    QVERIFY(mf.seek(active * 32 + 12));
     const uint32_t lowered = committed - 1;
-    const char le[4] = {char(lowered), char(lowered >> 8), char(lowered >> 16), char(lowered >> 24)};
-    QCOMPARE(mf.write(le, 4), qint64(4));
-    mf.close();
+    QVERIFY(patchFile(QDir(dir.path()).filePath(QStringLiteral("MF")), active * 32 + 12, u32le(lowered)));
 
     MainWindow window(*m_repository);
     Browser browser(window);

@@ -23,14 +23,6 @@ using namespace testsupport;
 
 namespace {
 
-ContentId randomCid(std::mt19937_64 &rng)
-{
-    ContentId cid {};
-    for (auto &b : cid)
-        b = uint8_t(rng());
-    return cid;
-}
-
 QString makeStore(const QTemporaryDir &tmp, ShardGeometry geometry)
 {
     const QString root = tmp.filePath(QStringLiteral("store"));

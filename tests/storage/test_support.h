@@ -17,6 +17,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -95,6 +96,15 @@ inline bool writeFile(const QString &path, const QByteArray &bytes)
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return false;
     return f.write(bytes) == bytes.size();
+}
+
+// 32 random bytes: a content ID for store tests.
+inline std::array<uint8_t, 32> randomCid(std::mt19937_64 &rng)
+{
+    std::array<uint8_t, 32> cid {};
+    for (auto &b : cid)
+        b = uint8_t(rng());
+    return cid;
 }
 
 // Overwrites bytes in place; the file keeps its size unless the patch runs past it.

@@ -17,14 +17,6 @@ using namespace testsupport;
 
 namespace {
 
-ContentId randomCid(std::mt19937_64 &rng)
-{
-    ContentId cid {};
-    for (auto &b : cid)
-        b = uint8_t(rng());
-    return cid;
-}
-
 QString cidHex(const ContentId &cid)
 {
     return QString::fromStdString(toHex(cid));
