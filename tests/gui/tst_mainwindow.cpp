@@ -19,6 +19,7 @@
 #include <KSyntaxHighlighting/Repository>
 
 #include <QDirIterator>
+#include <QDragEnterEvent>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
@@ -75,6 +76,7 @@ private Q_SLOTS:
     void autoReloadFollowsWriter();
     void shrunkFileDoesNotCrash();
     void openFailureSaysWhy();
+    void dropFolderOpensIt();
     void menusAndShortcuts();
 
 private:
@@ -518,6 +520,30 @@ void TestMainWindow::openFailureSaysWhy()
     QVERIFY(!browser.open(missing, &error));
     QVERIFY2(error.contains(QLatin1String("no-such-shard")), qPrintable(error));
     QCOMPARE(window.slotView()->model()->rowCount(), 0);
+}
+
+void TestMainWindow::dropFolderOpensIt()
+{
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(QStringLiteral("basic"))));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(fixturePath(QStringLiteral("tombstones")))});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &drop);
+    QVERIFY(browser.path().endsWith(QLatin1String("tombstones")));
+    QCOMPARE(window.slotView()->model()->rowCount(), 40);
+
+    // A file is not something to open: refused at the door.
+    QMimeData file;
+    file.setUrls({QUrl::fromLocalFile(fixturePath(QStringLiteral("basic/MF")))});
+    QDragEnterEvent refused(QPoint(10, 10), Qt::CopyAction, &file, Qt::LeftButton, Qt::NoModifier);
+    refused.setAccepted(false);
+    QCoreApplication::sendEvent(&window, &refused);
+    QVERIFY(!refused.isAccepted());
 }
 
 void TestMainWindow::menusAndShortcuts()
