@@ -274,7 +274,18 @@ void MainWindow::createDocks()
     m_diagnostics->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_diagnostics->verticalHeader()->setDefaultSectionSize(m_diagnostics->fontMetrics().height() + 6);
     m_diagnostics->horizontalHeader()->setStretchLastSection(true);
-    diagnosticsDock->setWidget(m_diagnostics);
+    auto *diagnosticsPage = new QWidget(diagnosticsDock);
+    auto *diagnosticsLayout = new QVBoxLayout(diagnosticsPage);
+    diagnosticsLayout->setContentsMargins(0, 0, 0, 0);
+    diagnosticsLayout->setSpacing(0);
+    m_diagnosticsStatus = new QLabel(diagnosticsPage);
+    m_diagnosticsStatus->setObjectName(QStringLiteral("diagnosticsStatus"));
+    m_diagnosticsStatus->setContentsMargins(4, 2, 4, 2);
+    m_diagnosticsStatus->hide();
+    diagnosticsLayout->addWidget(m_diagnosticsStatus);
+    m_diagnostics->setParent(diagnosticsPage);
+    diagnosticsLayout->addWidget(m_diagnostics, 1);
+    diagnosticsDock->setWidget(diagnosticsPage);
     addDockWidget(Qt::BottomDockWidgetArea, diagnosticsDock);
     connect(m_diagnostics, &QTableView::activated, this, &MainWindow::diagnosticActivated);
     connect(m_diagnostics, &QTableView::clicked, this, &MainWindow::diagnosticActivated);
@@ -387,10 +398,16 @@ void MainWindow::setDiagnosticsModel(QAbstractItemModel *model)
     m_diagnostics->setModel(model);
     if (model) {
         m_diagnostics->resizeColumnsToContents();
-        auto *dock = qobject_cast<QDockWidget *>(m_diagnostics->parentWidget());
+        auto *dock = findChild<QDockWidget *>(QStringLiteral("diagnosticsDock"));
         if (dock)
             dock->setWindowTitle(model->rowCount() ? tr("Diagnostics (%1)").arg(model->rowCount()) : tr("Diagnostics"));
     }
+}
+
+void MainWindow::setDiagnosticsStatus(const QString &text)
+{
+    m_diagnosticsStatus->setText(text);
+    m_diagnosticsStatus->setVisible(!text.isEmpty());
 }
 
 void MainWindow::setLocation(const QString &path)

@@ -74,6 +74,8 @@ public:
     void setStoreModel(QAbstractItemModel *model);
     // Diagnostics of the open store or shard; null clears them.
     void setDiagnosticsModel(QAbstractItemModel *model);
+    // A line over the diagnostics while they are being made; empty hides it.
+    void setDiagnosticsStatus(const QString &text);
     void showShard(const ShardPresentation &shard);
     // Forgets the shard (before the application frees what it showed).
     void clearShard();
@@ -163,6 +165,7 @@ private:
     QLabel *m_hexCaption = nullptr;
     FormatView *m_format = nullptr;
     QTableView *m_diagnostics = nullptr;
+    QLabel *m_diagnosticsStatus = nullptr;
     PackMapWidget *m_packMap = nullptr;
     QLabel *m_summary = nullptr;
     QMenu *m_recentMenu = nullptr;

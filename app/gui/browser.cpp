@@ -11,6 +11,8 @@
 #include "store.h"
 #include "store_tree_model.h"
 
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
 
@@ -110,6 +112,9 @@ Browser::Browser(MainWindow &window, QObject *parent) : QObject(parent), m_windo
 
 Browser::~Browser()
 {
+    // A checker still running posts to this object: wait for it first.
+    for (Checker &c : m_checkers)
+        c.thread.join();
     releaseDocument();
 }
 
@@ -208,17 +213,60 @@ bool Browser::showShard(const QString &relPath, QString *error)
 
 void Browser::runChecker()
 {
-    auto report = checkStore(m_path.toStdString());
-    if (report) {
-        m_report = std::move(*report);
-    } else {
-        m_report = CheckReport {m_path.toStdString(), {}};
-        m_report.diagnostics.push_back(
-            Diagnostic {"io-error", Severity::Error, {}, report.error().offset, {}, {}, report.error().describe(), {}});
-    }
+    // The checker walks every shard of a store: on a thread of its own, so a
+    // big store does not freeze the window. A result for a location no
+    // longer open is dropped.
+    const quint64 run = ++m_checkRun;
+    m_checking = true;
+    m_report = CheckReport {m_path.toStdString(), {}};
+    m_diagnostics = std::make_unique<DiagnosticsModel>();
+    m_window.setDiagnosticsModel(m_diagnostics.get());
+    m_window.setDiagnosticsStatus(tr("Checking %1...").arg(QDir::toNativeSeparators(m_path)));
+    // Threads of earlier runs that are done are joined here, not left to pile up.
+    std::erase_if(m_checkers, [](Checker &c) {
+        if (!c.done->load())
+            return false;
+        c.thread.join();
+        return true;
+    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    m_checkers.push_back({{}, done});
+    m_checkers.back().thread = std::thread([this, run, done, path = m_path.toStdString()]() {
+        auto result = checkStore(path);
+        CheckReport report;
+        if (result) {
+            report = std::move(*result);
+        } else {
+            report = CheckReport {path, {}};
+            report.diagnostics.push_back(Diagnostic {
+                "io-error", Severity::Error, {}, result.error().offset, {}, {}, result.error().describe(), {}});
+        }
+        QMetaObject::invokeMethod(
+            this, [this, run, report = std::move(report)]() mutable { finishCheck(run, std::move(report)); },
+            Qt::QueuedConnection);
+        done->store(true);
+    });
+}
+
+void Browser::finishCheck(quint64 run, CheckReport report)
+{
+    if (run != m_checkRun)
+        return;
+    m_checking = false;
+    m_report = std::move(report);
     m_diagnostics = std::make_unique<DiagnosticsModel>();
     m_diagnostics->setReport(m_report);
     m_window.setDiagnosticsModel(m_diagnostics.get());
+    m_window.setDiagnosticsStatus({});
+    Q_EMIT checkFinished();
+}
+
+bool Browser::waitForCheck(int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (m_checking && !deadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    return !m_checking;
 }
 
 void Browser::reload()

@@ -12,7 +12,10 @@
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <vector>
 
 class QAbstractItemModel;
 
@@ -42,17 +45,23 @@ public:
 
     [[nodiscard]] QString path() const { return m_path; }
     [[nodiscard]] QString currentShard() const { return m_relPath; }
+    // The checker's report of the open location; empty while it runs.
     [[nodiscard]] const CheckReport &report() const { return m_report; }
+    [[nodiscard]] bool checking() const { return m_checking; }
+    // Runs the event loop until the check is done; false on timeout.
+    bool waitForCheck(int timeoutMs = 60'000);
     [[nodiscard]] SlotTableModel &slotModel() { return m_slots; }
 
 Q_SIGNALS:
     void opened(const QString &path);
     void openFailed(const QString &path, const QString &error);
     void reloaded();
+    void checkFinished();
 
 private:
     struct Document;
     void runChecker();
+    void finishCheck(quint64 run, CheckReport report);
     void watchFiles();
     void onFilesChanged();
     void onDiagnosticActivated(const QModelIndex &index);
@@ -67,6 +76,13 @@ private:
     SlotTableModel m_slots;
     PackLayout m_layout;
     CheckReport m_report;
+    bool m_checking = false;
+    quint64 m_checkRun = 0;
+    struct Checker {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Checker> m_checkers;
     std::unique_ptr<StoreTreeModel> m_tree;
     std::unique_ptr<DiagnosticsModel> m_diagnostics;
     QFileSystemWatcher m_watcher;

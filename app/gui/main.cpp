@@ -252,6 +252,9 @@ int main(int argc, char *argv[])
         return QApplication::exec();
     }
 
+    // A picture or a scripted run shows the checker's findings too.
+    if (parser.isSet(screenshotOption) && !browser.waitForCheck())
+        std::fprintf(stderr, "shardscope: the checker did not finish within 60 s\n");
     if (!showAndWaitUntilPainted(window)) {
         std::fprintf(stderr, "shardscope: the window was not shown within 10 s\n");
         return kExitNotShown;

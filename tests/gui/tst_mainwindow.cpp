@@ -118,6 +118,7 @@ void TestMainWindow::opensFixture()
     MainWindow window(*m_repository);
     Browser browser(window);
     QVERIFY(browser.open(fixturePath(fixture)));
+    QVERIFY(browser.waitForCheck());
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
 
@@ -316,6 +317,7 @@ void TestMainWindow::demoStoreTreeAndDiagnostics()
     MainWindow window(*m_repository);
     Browser browser(window);
     QVERIFY(browser.open(dir.path()));
+    QVERIFY(browser.waitForCheck());
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
 
@@ -352,6 +354,7 @@ void TestMainWindow::referenceStoreEveryShard()
     MainWindow window(*m_repository);
     Browser browser(window);
     QVERIFY(browser.open(fixturePath(QStringLiteral("store"))));
+    QVERIFY(browser.waitForCheck());
     for (const Diagnostic &d : browser.report().diagnostics)
         QVERIFY2(d.severity == Severity::Info, d.message.c_str());
     QAbstractItemModel *tree = window.storeView()->model();
@@ -390,6 +393,7 @@ void TestMainWindow::diagnosticJumpsToSlot()
     MainWindow window(*m_repository);
     Browser browser(window);
     QVERIFY(browser.open(dir.path()));
+    QVERIFY(browser.waitForCheck());
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QAbstractItemModel *diagnostics = window.diagnosticsView()->model();
@@ -504,6 +508,7 @@ void TestMainWindow::shrunkFileDoesNotCrash()
     QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(QLatin1String("shrank")), 10'000);
     // A reload reads the file as it now is and the checker names the damage.
     browser.reload();
+    QVERIFY(browser.waitForCheck());
     bool named = false;
     for (const Diagnostic &d : browser.report().diagnostics)
         named = named || (d.code == "entry-out-of-bounds" && d.severity == Severity::Error);
