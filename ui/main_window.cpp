@@ -823,7 +823,10 @@ void MainWindow::fitTableWidth()
         + m_table->verticalScrollBar()->sizeHint().width();
     const int total = m_splitter->width();
     const int tree = std::min(sizes[0], total / 7);
-    const int table = std::min(needed, (total - tree) * 3 / 5);
+    // The hex pane wants its full rows (offset, hex and text columns); the
+    // table gives way to it first, down to half of what is left.
+    const int hexWidth = m_hex->sizeHint().width() + 2 * m_tabs->style()->pixelMetric(QStyle::PM_DefaultFrameWidth);
+    const int table = std::max(std::min(needed, total - tree - hexWidth), (total - tree) / 2);
     m_splitter->setSizes({tree, table, total - tree - table});
 }
 
