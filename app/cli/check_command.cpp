@@ -22,25 +22,6 @@ using shardscope::Severity;
 // Exit status when the path cannot be checked at all.
 constexpr int kCannotCheck = 3;
 
-QTextStream &stdOut()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &stdErr()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
-int usageError(const QString &message)
-{
-    stdErr() << "shardscope-cli check: " << message << Qt::endl
-             << "usage: shardscope-cli " << findCommand(QStringLiteral("check"))->synopsis << Qt::endl;
-    return Usage;
-}
-
 void writeOptional(JsonWriter &json, const char *key, const std::optional<uint64_t> &v)
 {
     json.key(key);
@@ -122,33 +103,22 @@ QString reportText(const CheckReport &report)
 int runCheck(const QStringList &args)
 {
     QCommandLineParser parser;
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print one JSON object."));
     const QCommandLineOption storeOption(
         QStringLiteral("store"), QStringLiteral("Check PATH as a store: its root shard and every child shard."));
     parser.addOption(jsonOption);
     parser.addOption(storeOption);
-    parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("The shard (or store) directory."));
-    if (!parser.parse(QStringList {QStringLiteral("shardscope-cli")} + args))
-        return usageError(parser.errorText());
-    const Command *self = findCommand(QStringLiteral("check"));
-    if (parser.isSet(QStringLiteral("help"))) {
-        stdOut() << "usage: shardscope-cli " << self->synopsis << "\n\n"
-                 << self->summary << "\n\n"
-                 << parser.helpText().section(QLatin1Char('\n'), 2);
-        stdOut().flush();
-        return Ok;
-    }
-    if (parser.positionalArguments().size() != 1)
-        return usageError(QStringLiteral("expected 1 argument(s), got %1").arg(parser.positionalArguments().size()));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("check"), args, 1, status))
+        return status;
 
     const QString pathArg = parser.positionalArguments().constFirst();
     const std::string path = QFile::encodeName(pathArg).toStdString();
     const bool json = parser.isSet(jsonOption);
     auto report = parser.isSet(storeOption) ? shardscope::checkStore(path) : shardscope::checkShard(path);
     if (!report) {
-        stdErr() << "shardscope-cli: " << QString::fromStdString(report.error().describe()) << Qt::endl;
+        err() << "shardscope-cli: " << QString::fromStdString(report.error().describe()) << Qt::endl;
         if (json) {
             // Scripts still get one object: the reason, and nothing checked.
             JsonWriter w;
@@ -158,12 +128,12 @@ int runCheck(const QStringList &args)
             w.key("diagnostics").beginArray().endArray();
             writeSummary(w, CheckReport {});
             w.endObject();
-            stdOut() << QString::fromStdString(w.str());
+            out() << QString::fromStdString(w.str());
         }
         return kCannotCheck;
     }
-    stdOut() << (json ? QString::fromStdString(reportJson(*report)) : reportText(*report));
-    stdOut().flush();
+    out() << (json ? QString::fromStdString(reportJson(*report)) : reportText(*report));
+    out().flush();
     return report->exitStatus();
 }
 

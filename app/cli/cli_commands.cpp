@@ -17,12 +17,6 @@
 
 namespace cli {
 
-namespace {
-
-using shardscope::Error;
-using shardscope::Key;
-using shardscope::Shard;
-
 QTextStream &err()
 {
     static QTextStream s(stderr);
@@ -35,12 +29,6 @@ QTextStream &out()
     return s;
 }
 
-int report(const Error &e)
-{
-    err() << "shardscope-cli: " << QString::fromStdString(e.describe()) << Qt::endl;
-    return Failed;
-}
-
 int usageError(const QString &command, const QString &message)
 {
     err() << "shardscope-cli " << command << ": " << message << Qt::endl
@@ -48,12 +36,6 @@ int usageError(const QString &command, const QString &message)
     return Usage;
 }
 
-std::string path(const QString &p)
-{
-    return QFile::encodeName(p).toStdString();
-}
-
-// Parses `args` for `command`; prints the problem and returns false on error.
 bool parse(QCommandLineParser &parser, const QString &command, const QStringList &args, int positionals, int &status)
 {
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
@@ -78,6 +60,23 @@ bool parse(QCommandLineParser &parser, const QString &command, const QStringList
         return false;
     }
     return true;
+}
+
+namespace {
+
+using shardscope::Error;
+using shardscope::Key;
+using shardscope::Shard;
+
+int report(const Error &e)
+{
+    err() << "shardscope-cli: " << QString::fromStdString(e.describe()) << Qt::endl;
+    return Failed;
+}
+
+std::string path(const QString &p)
+{
+    return QFile::encodeName(p).toStdString();
 }
 
 std::optional<uint32_t> parseU32(const QString &text)

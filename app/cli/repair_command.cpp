@@ -13,28 +13,9 @@ namespace cli {
 
 namespace {
 
-QTextStream &stdOut()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &stdErr()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
-int usageError(const QString &message)
-{
-    stdErr() << "shardscope-cli repair: " << message << Qt::endl
-             << "usage: shardscope-cli " << findCommand(QStringLiteral("repair"))->synopsis << Qt::endl;
-    return Usage;
-}
-
 int failed(const shardscope::Error &e)
 {
-    stdErr() << "shardscope-cli: " << QString::fromStdString(e.describe()) << Qt::endl;
+    err() << "shardscope-cli: " << QString::fromStdString(e.describe()) << Qt::endl;
     return Failed;
 }
 
@@ -44,7 +25,6 @@ int runRepair(const QStringList &args)
 {
     using shardscope::RepairKind;
     QCommandLineParser parser;
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption adopt(QStringLiteral("adopt-uncommitted"),
         QStringLiteral("Commit the uncommitted slots that are in bounds, overlap nothing and hold a new, non-zero "
                        "key."));
@@ -58,28 +38,20 @@ int runRepair(const QStringList &args)
         QStringLiteral("Where report.json and salvage/ go (default: <shard>.repair-<timestamp> beside the shard)."),
         QStringLiteral("DIR"));
     parser.addOptions({adopt, rebuild, previous, dryRun, outDir});
-    parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("The shard directory."));
-    if (!parser.parse(QStringList {QStringLiteral("shardscope-cli")} + args))
-        return usageError(parser.errorText());
-    const Command *self = findCommand(QStringLiteral("repair"));
-    if (parser.isSet(QStringLiteral("help"))) {
-        stdOut() << "usage: shardscope-cli " << self->synopsis << "\n\n"
-                 << self->summary << "\n\n"
-                 << parser.helpText().section(QLatin1Char('\n'), 2);
-        stdOut().flush();
-        return Ok;
-    }
-    if (parser.positionalArguments().size() != 1)
-        return usageError(QStringLiteral("expected 1 argument(s), got %1").arg(parser.positionalArguments().size()));
+    int status = Ok;
+    if (!parse(parser, QStringLiteral("repair"), args, 1, status))
+        return status;
     const int chosen = int(parser.isSet(adopt)) + int(parser.isSet(rebuild)) + int(parser.isSet(previous));
     if (chosen != 1)
-        return usageError(QStringLiteral("give exactly one of --adopt-uncommitted, --rebuild, --previous-manifest"));
+        return usageError(QStringLiteral("repair"),
+            QStringLiteral("give exactly one of --adopt-uncommitted, --rebuild, --previous-manifest"));
     const RepairKind kind = parser.isSet(adopt) ? RepairKind::AdoptUncommitted
         : parser.isSet(rebuild)                 ? RepairKind::Rebuild
                                                 : RepairKind::PreviousManifest;
     if (kind == RepairKind::PreviousManifest && parser.isSet(outDir))
-        return usageError(QStringLiteral("--previous-manifest salvages nothing, so it takes no --out"));
+        return usageError(
+            QStringLiteral("repair"), QStringLiteral("--previous-manifest salvages nothing, so it takes no --out"));
 
     const std::string path = QFile::encodeName(parser.positionalArguments().constFirst()).toStdString();
     shardscope::RepairOptions options;
@@ -89,23 +61,23 @@ int runRepair(const QStringList &args)
     if (!plan)
         return failed(plan.error());
     if (parser.isSet(dryRun)) {
-        stdOut() << "dry run, nothing is changed: " << QString::fromStdString(plan->describe());
-        stdOut().flush();
+        out() << "dry run, nothing is changed: " << QString::fromStdString(plan->describe());
+        out().flush();
         return Ok;
     }
-    stdOut() << QString::fromStdString(plan->describe());
-    stdOut().flush();
+    out() << QString::fromStdString(plan->describe());
+    out().flush();
     auto result = shardscope::applyRepair(*plan);
     if (!result)
         return failed(result.error());
     if (plan->nothingToDo)
         return Ok;
-    stdOut() << "repaired: generation " << result->generation << ", table_len " << result->tableLen
-             << " committed (nonce " << result->nonce << ")\n";
+    out() << "repaired: generation " << result->generation << ", table_len " << result->tableLen << " committed (nonce "
+          << result->nonce << ")\n";
     if (!result->outDir.empty())
-        stdOut() << "salvage: " << QString::fromStdString(result->outDir) << " (" << result->salvageFiles.size()
-                 << " files, listed in report.json)\n";
-    stdOut().flush();
+        out() << "salvage: " << QString::fromStdString(result->outDir) << " (" << result->salvageFiles.size()
+              << " files, listed in report.json)\n";
+    out().flush();
     return Ok;
 }
 
