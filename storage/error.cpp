@@ -21,6 +21,8 @@ const char *errorKindName(ErrorKind kind)
         return "unsafe";
     case ErrorKind::Cancelled:
         return "cancelled";
+    case ErrorKind::Locked:
+        return "locked";
     }
     return "unknown";
 }

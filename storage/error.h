@@ -18,6 +18,7 @@ enum class ErrorKind {
     Invalid, // the caller asked for something the format does not allow
     Unsafe, // a path leads outside the shard directory
     Cancelled, // the caller stopped a long operation
+    Locked, // another process holds the shard's write lock; the message names it
 };
 
 [[nodiscard]] const char *errorKindName(ErrorKind kind);
