@@ -1,5 +1,7 @@
 #include "directory.h"
 
+#include "fault_injection.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,6 +13,16 @@
 namespace shardscope {
 
 namespace {
+// The errno a test's hook injects at this step, 0 when none (always, outside
+// tests). The event, and the path in it, is only built when a hook is there.
+template<typename MakePath>
+int injectedErrno(IoStep step, MakePath &&makePath, int fd = -1, uint64_t offset = 0, uint64_t length = 0)
+{
+    if (!faultHookInstalled()) [[likely]]
+        return 0;
+    return faultPoint(IoEvent {step, makePath(), fd, offset, length, {}});
+}
+
 EntryType typeOf(mode_t mode)
 {
     if (S_ISREG(mode))
@@ -39,8 +51,11 @@ Result<Directory> Directory::open(const std::string &path)
 
 Result<Directory> Directory::create(const std::string &path)
 {
-    if (::mkdir(path.c_str(), 0777) != 0 && errno != EEXIST)
-        return failErrno(errno, path, "mkdir");
+    int err = injectedErrno(IoStep::MakeDirectory, [&] { return path; });
+    if (err == 0 && ::mkdir(path.c_str(), 0777) != 0)
+        err = errno;
+    if (err != 0 && err != EEXIST)
+        return failErrno(err, path, "mkdir");
     return open(path);
 }
 
@@ -121,14 +136,21 @@ Result<UniqueFd> Directory::createFile(std::string_view name, uint64_t size) con
     if (auto ok = checkName(name); !ok)
         return std::unexpected(ok.error());
     const std::string n(name);
+    if (const int err = injectedErrno(IoStep::CreateFile, [&] { return filePath(name); }))
+        return failErrno(err, filePath(name), "create");
     const int fd = ::openat(m_fd.get(), n.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return failErrno(errno, filePath(name), "create");
     UniqueFd owned(fd);
-    if (size > 0 && ::ftruncate(fd, off_t(size)) != 0) {
-        const int err = errno;
-        ::unlinkat(m_fd.get(), n.c_str(), 0);
-        return failErrno(err, filePath(name), "resize to " + std::to_string(size) + " bytes");
+    if (size > 0) {
+        int err = injectedErrno(
+            IoStep::Truncate, [&] { return filePath(name); }, fd, 0, size);
+        if (err == 0 && ::ftruncate(fd, off_t(size)) != 0)
+            err = errno;
+        if (err != 0) {
+            ::unlinkat(m_fd.get(), n.c_str(), 0);
+            return failErrno(err, filePath(name), "resize to " + std::to_string(size) + " bytes");
+        }
     }
     return owned;
 }
@@ -157,8 +179,11 @@ Result<Directory> Directory::createChild(std::string_view name) const
     if (auto ok = checkName(name); !ok)
         return std::unexpected(ok.error());
     const std::string n(name);
-    if (::mkdirat(m_fd.get(), n.c_str(), 0777) != 0 && errno != EEXIST)
-        return failErrno(errno, filePath(name), "mkdir");
+    int err = injectedErrno(IoStep::MakeDirectory, [&] { return filePath(name); });
+    if (err == 0 && ::mkdirat(m_fd.get(), n.c_str(), 0777) != 0)
+        err = errno;
+    if (err != 0 && err != EEXIST)
+        return failErrno(err, filePath(name), "mkdir");
     return openChild(name);
 }
 
@@ -168,8 +193,13 @@ Result<void> Directory::rename(std::string_view from, std::string_view to) const
         return std::unexpected(ok.error());
     if (auto ok = checkName(to); !ok)
         return std::unexpected(ok.error());
-    if (::renameat(m_fd.get(), std::string(from).c_str(), m_fd.get(), std::string(to).c_str()) != 0)
-        return failErrno(errno, filePath(to), "rename from " + std::string(from));
+    int err = 0;
+    if (faultHookInstalled()) [[unlikely]]
+        err = faultPoint(IoEvent {IoStep::Rename, filePath(to), -1, 0, 0, filePath(from)});
+    if (err == 0 && ::renameat(m_fd.get(), std::string(from).c_str(), m_fd.get(), std::string(to).c_str()) != 0)
+        err = errno;
+    if (err != 0)
+        return failErrno(err, filePath(to), "rename from " + std::string(from));
     return {};
 }
 
@@ -177,15 +207,22 @@ Result<void> Directory::remove(std::string_view name) const
 {
     if (auto ok = checkName(name); !ok)
         return std::unexpected(ok.error());
-    if (::unlinkat(m_fd.get(), std::string(name).c_str(), 0) != 0 && errno != ENOENT)
-        return failErrno(errno, filePath(name), "remove");
+    int err = injectedErrno(IoStep::Remove, [&] { return filePath(name); });
+    if (err == 0 && ::unlinkat(m_fd.get(), std::string(name).c_str(), 0) != 0)
+        err = errno;
+    if (err != 0 && err != ENOENT)
+        return failErrno(err, filePath(name), "remove");
     return {};
 }
 
 Result<void> Directory::sync() const
 {
-    if (::fsync(m_fd.get()) != 0)
-        return failErrno(errno, m_path, "fsync directory");
+    int err = injectedErrno(
+        IoStep::SyncDirectory, [&] { return m_path; }, m_fd.get());
+    if (err == 0 && ::fsync(m_fd.get()) != 0)
+        err = errno;
+    if (err != 0)
+        return failErrno(err, m_path, "fsync directory");
     return {};
 }
 
@@ -212,16 +249,29 @@ Result<std::vector<std::string>> Directory::list() const
     return names;
 }
 
+namespace {
+Result<void> writeFailure(int err, const std::string &path, size_t length, uint64_t offset)
+{
+    auto e = failErrno(err, path, "write of " + std::to_string(length) + " bytes");
+    e.error().offset = offset;
+    return e;
+}
+} // namespace
+
 Result<void> writeAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const std::string &path)
 {
+    if (bytes.empty())
+        return {};
+    // One event for the whole write: a crash test kills before any of it.
+    if (const int err = injectedErrno(
+            IoStep::Write, [&] { return path; }, fd, offset, bytes.size()))
+        return writeFailure(err, path, bytes.size(), offset);
     while (!bytes.empty()) {
         const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), off_t(offset));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            auto e = failErrno(errno, path, "write of " + std::to_string(bytes.size()) + " bytes");
-            e.error().offset = offset;
-            return e;
+            return writeFailure(errno, path, bytes.size(), offset);
         }
         bytes = bytes.subspan(size_t(n));
         offset += uint64_t(n);
@@ -250,15 +300,66 @@ Result<void> readAll(int fd, std::span<uint8_t> bytes, uint64_t offset, const st
 
 Result<void> syncFile(int fd, const std::string &path)
 {
-    if (::fsync(fd) != 0)
-        return failErrno(errno, path, "fsync");
+    int err = injectedErrno(
+        IoStep::SyncFile, [&] { return path; }, fd);
+    if (err == 0 && ::fsync(fd) != 0)
+        err = errno;
+    if (err != 0)
+        return failErrno(err, path, "fsync");
     return {};
 }
 
 Result<void> syncData(int fd, const std::string &path)
 {
-    if (::fdatasync(fd) != 0)
-        return failErrno(errno, path, "fdatasync");
+    int err = injectedErrno(
+        IoStep::SyncData, [&] { return path; }, fd);
+    if (err == 0 && ::fdatasync(fd) != 0)
+        err = errno;
+    if (err != 0)
+        return failErrno(err, path, "fdatasync");
+    return {};
+}
+
+Result<void> copyRange(
+    int fromFd, uint64_t fromOffset, int toFd, uint64_t toOffset, uint64_t length, const std::string &path)
+{
+    bool fallback = false;
+    while (length > 0 && !fallback) {
+        loff_t in = loff_t(fromOffset);
+        loff_t out = loff_t(toOffset);
+        const size_t chunk = size_t(std::min<uint64_t>(length, uint64_t(1) << 30));
+        const ssize_t n = ::copy_file_range(fromFd, &in, toFd, &out, chunk, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            // Not offered between these files (older kernels, across file
+            // systems, special files): the same bytes by hand.
+            if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF) {
+                fallback = true;
+                break;
+            }
+            auto e = failErrno(errno, path, "copy of " + std::to_string(length) + " bytes");
+            e.error().offset = toOffset;
+            return e;
+        }
+        if (n == 0)
+            return fail(ErrorKind::Corrupt, path, "source ends early while copying", toOffset);
+        fromOffset += uint64_t(n);
+        toOffset += uint64_t(n);
+        length -= uint64_t(n);
+    }
+    std::vector<uint8_t> buffer(size_t(std::min<uint64_t>(length, uint64_t(1) << 20)));
+    while (length > 0) {
+        const size_t chunk = size_t(std::min<uint64_t>(length, buffer.size()));
+        const std::span<uint8_t> part(buffer.data(), chunk);
+        if (auto r = readAll(fromFd, part, fromOffset, path); !r)
+            return r;
+        if (auto r = writeAll(toFd, part, toOffset, path); !r)
+            return r;
+        fromOffset += chunk;
+        toOffset += chunk;
+        length -= chunk;
+    }
     return {};
 }
 
