@@ -66,5 +66,11 @@ private:
 // fdatasync: the data and what is needed to read it back (the size), not the
 // timestamps. Enough for table and pack writes.
 [[nodiscard]] Result<void> syncData(int fd, const std::string &path);
+// Copies `length` bytes from `fromFd` at `fromOffset` to `toFd` at
+// `toOffset` (copy_file_range, which may share extents on file systems that
+// can; plain reads and writes where the kernel or file system cannot). `path`
+// names the file written to in errors.
+[[nodiscard]] Result<void> copyRange(
+    int fromFd, uint64_t fromOffset, int toFd, uint64_t toOffset, uint64_t length, const std::string &path);
 
 } // namespace shardscope

@@ -74,6 +74,15 @@ Result<Shard> Shard::open(Directory directory, Access access, const ShardGeometr
 {
     const bool writable = access == Access::ReadWrite;
     const std::string path = directory.path();
+    // Locked before anything is read, so that what is loaded below cannot be
+    // changing under another writer.
+    std::optional<ShardLock> lock;
+    if (writable) {
+        auto acquired = ShardLock::acquire(directory);
+        if (!acquired)
+            return std::unexpected(acquired.error());
+        lock.emplace(std::move(*acquired));
+    }
     auto dir = std::optional<Directory>(std::move(directory));
     auto manifest = ManifestFile::load(*dir);
     if (!manifest)
@@ -106,6 +115,7 @@ Result<Shard> Shard::open(Directory directory, Access access, const ShardGeometr
         return std::unexpected(pack.error());
 
     Shard shard(std::move(*dir), path, std::move(*table), std::move(*pack));
+    shard.m_lock = std::move(lock);
     shard.m_manifest = *manifest;
     shard.m_gen = active.gen;
     shard.m_tableLen = active.tableLen;

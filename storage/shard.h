@@ -1,6 +1,7 @@
 // A shard: one directory holding MF and the table and pack of the current
 // generation. Opened read-only it never creates, truncates, locks or changes a
-// file, and maps everything PROT_READ. Opened for writing it mirrors the
+// file, and maps everything PROT_READ. Opened for writing it takes the shard's
+// write lock (shard_lock.h) and holds it for its life, and mirrors the
 // reference writer (append, delete, flush, compaction) without its defects.
 // A Shard is not thread-safe.
 #pragma once
@@ -12,6 +13,7 @@
 #include "key_index.h"
 #include "manifest.h"
 #include "shard_file.h"
+#include "shard_lock.h"
 
 #include <functional>
 #include <optional>
@@ -52,6 +54,9 @@ struct CompactionResult {
     uint64_t bytesCopied = 0;
     uint64_t bytesReclaimed = 0; // pack bytes of the old generation no longer referenced
 };
+
+struct ShardChanges;
+struct CommitResult;
 
 class Shard
 {
@@ -132,6 +137,15 @@ public:
     [[nodiscard]] Result<void> removeGeneration(uint32_t gen);
 
 private:
+    // The copy-on-write commit of a change set with deletes (shard_changes.cpp).
+    friend Result<CommitResult> commitChanges(Shard &, const ShardChanges &, const CompactionProgressFn &);
+    [[nodiscard]] Result<CommitResult> commitNewGeneration(
+        const ShardChanges &changes, const CompactionProgressFn &progress);
+    // Drops appends not yet flushed from memory, back to the committed state
+    // (what they wrote lies past the committed end). Not for deletes, which
+    // write their tombstone in place.
+    [[nodiscard]] Result<void> discardUncommitted();
+
     Shard(std::optional<Directory> dir, std::string path, Table table, Pack pack);
     [[nodiscard]] static Result<Shard> open(const std::string &path, Access access, const ShardGeometry *create);
     [[nodiscard]] Result<void> scanCommitted();
@@ -140,6 +154,9 @@ private:
     [[nodiscard]] Result<void> writePending();
     [[nodiscard]] Result<void> refuseIfFailed() const;
 
+    // Held by writable shards only; declared first so that it is released
+    // last, after every file of the shard is closed.
+    std::optional<ShardLock> m_lock;
     std::optional<Directory> m_dir;
     std::string m_path;
     Table m_table;

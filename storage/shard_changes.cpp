@@ -1,6 +1,9 @@
 #include "shard_changes.h"
 
+#include "generation_writer.h"
+
 #include <algorithm>
+#include <cstring>
 #include <unordered_set>
 
 namespace shardscope {
@@ -58,11 +61,273 @@ Result<void> validateChanges(const Shard &shard, const ShardChanges &changes)
     return {};
 }
 
-Result<CommitResult> commitChanges(Shard &shard, const ShardChanges &changes, const CompactionProgressFn &)
+namespace {
+
+Error cancelledError(const std::string &path)
 {
+    return Error {ErrorKind::Cancelled, path, std::nullopt, "commit cancelled; the shard is unchanged"};
+}
+
+// Removes the files of a new generation on every path that does not commit it.
+class UncommittedFiles
+{
+public:
+    UncommittedFiles(const Directory &dir, std::vector<std::string> names) : m_dir(dir), m_names(std::move(names)) { }
+    ~UncommittedFiles()
+    {
+        if (m_kept)
+            return;
+        for (const auto &n : m_names)
+            (void)m_dir.remove(n);
+        (void)m_dir.sync();
+    }
+    UncommittedFiles(const UncommittedFiles &) = delete;
+    UncommittedFiles &operator=(const UncommittedFiles &) = delete;
+    void keep() { m_kept = true; }
+
+private:
+    const Directory &m_dir;
+    std::vector<std::string> m_names;
+    bool m_kept = false;
+};
+
+// Reads [offset, offset+expected.size()) of fd back and compares.
+Result<void> verifyWritten(
+    int fd, uint64_t offset, std::span<const uint8_t> expected, const std::string &path, std::vector<uint8_t> &buffer)
+{
+    while (!expected.empty()) {
+        const size_t n = std::min(expected.size(), buffer.size());
+        const std::span<uint8_t> part(buffer.data(), n);
+        if (auto r = readAll(fd, part, offset, path); !r)
+            return r;
+        if (std::memcmp(part.data(), expected.data(), n) != 0)
+            return fail(ErrorKind::Io, path, "bytes read back differ from the bytes written", offset);
+        expected = expected.subspan(n);
+        offset += n;
+    }
+    return {};
+}
+
+} // namespace
+
+Result<void> Shard::discardUncommitted()
+{
+    m_pendingSlots.clear();
+    m_pendingPack.clear();
+    m_tableLen = manifest().tableLen;
+    m_dirty = false;
+    m_indexBuilt = false;
+    if (auto r = scanCommitted(); !r)
+        return r;
+    ensureIndex();
+    return {};
+}
+
+Result<CommitResult> Shard::commitNewGeneration(const ShardChanges &changes, const CompactionProgressFn &progress)
+{
+    const Directory &dir = *m_dir;
+    CommitResult result;
+    result.method = CommitMethod::NewGeneration;
+    result.oldGeneration = m_gen;
+    result.appended = uint32_t(changes.appends.size());
+    result.deleted = uint32_t(changes.deletes.size());
+    auto gen = nextFreeGeneration(dir, m_gen);
+    if (!gen)
+        return std::unexpected(gen.error());
+    result.newGeneration = *gen;
+
+    // The new table: the committed slots as they are, the deleted ones
+    // tombstoned, the appended ones after them. Slots past that stay blank,
+    // so nothing uncommitted of the old table is carried over.
+    const uint32_t oldLen = m_tableLen;
+    const uint32_t newLen = oldLen + uint32_t(changes.appends.size());
+    std::vector<uint8_t> table(size_t(newLen) * kTableEntrySize);
+    if (oldLen > 0) {
+        auto committed = m_table.file().bytes().read(0, uint64_t(oldLen) * kTableEntrySize);
+        if (!committed)
+            return std::unexpected(committed.error());
+        std::memcpy(table.data(), committed->data(), committed->size());
+    }
+    for (const Key &key : changes.deletes) {
+        const auto slot = find(key);
+        if (!slot)
+            return fail(ErrorKind::NotFound, m_path, "key " + key.toHex() + ": no live entry holds it");
+        Entry::tombstone().encodeTo(table.data() + size_t(*slot) * kTableEntrySize);
+    }
+    // The pack: every byte up to the next offset as it is (deleted entries'
+    // bytes stay until compaction), then the appended data.
+    const uint64_t copyLen = m_nextOffset;
+    std::vector<uint8_t> appended;
+    for (size_t i = 0; i < changes.appends.size(); ++i) {
+        const StagedAppend &a = changes.appends[i];
+        const Entry e {a.key, uint32_t(copyLen + appended.size()), uint32_t(a.data.size())};
+        e.encodeTo(table.data() + (size_t(oldLen) + i) * kTableEntrySize);
+        appended.insert(appended.end(), a.data.begin(), a.data.end());
+    }
+
+    CompactionProgress p {0, newLen, 0, copyLen + appended.size()};
+    auto cancelled = [&]() { return progress && !progress(p); };
+    // Asked once before any file exists, so an early cancel touches nothing.
+    if (cancelled())
+        return std::unexpected(cancelledError(m_path));
+
+    const std::string tableName = tableFileName(*gen);
+    const std::string packName = packFileName(*gen);
+    const std::string tableTmp = tableName + ".tmp";
+    const std::string packTmp = packName + ".tmp";
+    // Left over from an earlier attempt that stopped before its commit.
+    for (const auto &n : {tableTmp, packTmp}) {
+        if (auto r = dir.remove(n); !r)
+            return std::unexpected(r.error());
+    }
+    UncommittedFiles uncommitted(dir, {tableTmp, packTmp, tableName, packName});
+    const std::string tablePath = dir.filePath(tableTmp);
+    const std::string packPath = dir.filePath(packTmp);
+    auto tableFd = dir.createFile(tableTmp, m_table.file().size());
+    if (!tableFd)
+        return std::unexpected(tableFd.error());
+    auto packFd = dir.createFile(packTmp, m_pack.size());
+    if (!packFd)
+        return std::unexpected(packFd.error());
+
+    if (auto r = writeAll(tableFd->get(), table, 0, tablePath); !r)
+        return std::unexpected(r.error());
+    auto oldPack = dir.openForReading(packFileName(m_gen));
+    if (!oldPack)
+        return std::unexpected(oldPack.error());
+    constexpr uint64_t kChunk = uint64_t(16) << 20;
+    for (uint64_t off = 0; off < copyLen; off += kChunk) {
+        const uint64_t len = std::min(kChunk, copyLen - off);
+        if (auto r = copyRange(oldPack->get(), off, packFd->get(), off, len, packPath); !r)
+            return std::unexpected(r.error());
+        p.bytesDone = off + len;
+        if (cancelled())
+            return std::unexpected(cancelledError(m_path));
+    }
+    if (auto r = writeAll(packFd->get(), appended, copyLen, packPath); !r)
+        return std::unexpected(r.error());
+    p.bytesDone = p.bytesTotal;
+    p.entriesDone = p.entriesTotal;
+
+    // Read back and compared with the source before anything names them.
+    std::vector<uint8_t> buffer(size_t(1) << 20);
+    if (auto r = verifyWritten(tableFd->get(), 0, table, tablePath, buffer); !r)
+        return std::unexpected(r.error());
+    for (uint64_t off = 0; off < copyLen; off += buffer.size()) {
+        auto source = m_pack.read(uint32_t(off), uint32_t(std::min<uint64_t>(buffer.size(), copyLen - off)));
+        if (!source)
+            return std::unexpected(source.error());
+        if (auto r = verifyWritten(packFd->get(), off, *source, packPath, buffer); !r)
+            return std::unexpected(r.error());
+    }
+    if (auto r = verifyWritten(packFd->get(), copyLen, appended, packPath, buffer); !r)
+        return std::unexpected(r.error());
+
+    // A failed sync may have dropped pages: it ends the commit (rule 7), and
+    // the temporary files go.
+    if (auto r = syncData(tableFd->get(), tablePath); !r)
+        return std::unexpected(r.error());
+    if (auto r = syncData(packFd->get(), packPath); !r)
+        return std::unexpected(r.error());
+    tableFd->reset();
+    packFd->reset();
+    oldPack->reset();
+    if (auto r = dir.rename(tableTmp, tableName); !r)
+        return std::unexpected(r.error());
+    if (auto r = dir.rename(packTmp, packName); !r)
+        return std::unexpected(r.error());
+    if (auto r = dir.sync(); !r)
+        return std::unexpected(r.error());
+    auto newTable = Table::open(dir, *gen, ShardFile::Access::ReadWrite);
+    if (!newTable)
+        return std::unexpected(newTable.error());
+    auto newPack = Pack::open(dir, *gen, ShardFile::Access::ReadWrite);
+    if (!newPack)
+        return std::unexpected(newPack.error());
+    if (cancelled())
+        return std::unexpected(cancelledError(m_path));
+
+    // The commit point. If the save fails, what MF holds is not known for
+    // sure: the new files stay, and this shard writes nothing more.
+    uncommitted.keep();
+    auto saved = ManifestFile::save(dir, m_manifest, *gen, newLen);
+    if (!saved) {
+        m_failure = saved.error();
+        return std::unexpected(saved.error());
+    }
+    m_manifest = *saved;
+    m_table = std::move(*newTable);
+    m_pack = std::move(*newPack);
+    m_gen = *gen;
+    m_tableLen = newLen;
+    m_indexBuilt = false;
+    if (auto r = scanCommitted(); !r) {
+        m_failure = r.error();
+        return std::unexpected(r.error());
+    }
+    ensureIndex();
+
+    // Only now is the replaced generation retired (rule 6).
+    auto retire = [&]() -> Result<void> {
+        if (auto r = dir.remove(tableFileName(result.oldGeneration)); !r)
+            return r;
+        if (auto r = dir.remove(packFileName(result.oldGeneration)); !r)
+            return r;
+        return dir.sync();
+    };
+    if (auto r = retire(); !r)
+        result.retireError = r.error();
+    return result;
+}
+
+Result<CommitResult> commitChanges(Shard &shard, const ShardChanges &changes, const CompactionProgressFn &progress)
+{
+    if (auto ok = shard.refuseIfFailed(); !ok)
+        return std::unexpected(ok.error());
+    if (!shard.m_dir)
+        return fail(ErrorKind::Invalid, shard.path(), "shard has no directory to write to");
+    if (shard.dirty()) {
+        return fail(ErrorKind::Invalid, shard.path(),
+            "shard has unflushed changes; flush or drop them before committing a change set");
+    }
     if (auto ok = validateChanges(shard, changes); !ok)
         return std::unexpected(ok.error());
-    return fail(ErrorKind::Invalid, shard.path(), "committing changes is not implemented yet");
+
+    CommitResult result;
+    result.oldGeneration = result.newGeneration = shard.generation();
+    if (changes.empty())
+        return result;
+    if (!changes.deletes.empty())
+        return shard.commitNewGeneration(changes, progress);
+
+    // Only appends: past the committed end of the current files, committed
+    // by the manifest like any append (rule 1 allows exactly this).
+    if (progress) {
+        uint64_t bytes = 0;
+        for (const auto &a : changes.appends)
+            bytes += a.data.size();
+        if (!progress(CompactionProgress {0, changes.appends.size(), 0, bytes}))
+            return std::unexpected(cancelledError(shard.path()));
+    }
+    auto undo = [&](Error e) -> Result<CommitResult> {
+        // Unless a write failed (the shard then refuses further writes), the
+        // shard object goes back to the committed state.
+        if (!shard.m_failure)
+            (void)shard.discardUncommitted();
+        return std::unexpected(std::move(e));
+    };
+    for (const StagedAppend &a : changes.appends) {
+        auto r = shard.append(a.key, a.data);
+        if (!r)
+            return undo(r.error());
+        if (!*r)
+            return undo(Error {ErrorKind::Invalid, shard.path(), std::nullopt,
+                "key " + a.key.toHex() + ": a live entry already holds it"});
+    }
+    if (auto r = shard.flush(); !r)
+        return undo(r.error());
+    result.appended = uint32_t(changes.appends.size());
+    return result;
 }
 
 Result<void> commitStoreChanges(Store &store, const StoreChanges &)

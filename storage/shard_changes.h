@@ -13,6 +13,7 @@
 #include "store.h"
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct CommitResult {
     CommitMethod method = CommitMethod::InPlace;
     uint32_t oldGeneration = 0, newGeneration = 0;
     uint32_t appended = 0, deleted = 0;
+    // A new generation was committed, but the replaced generation's files
+    // could not all be removed (they are harmless beside it; a later commit
+    // or compaction picks a generation number past them).
+    std::optional<Error> retireError;
 };
 
 // No writes. Errors name the key: zero key, key already live, key appended

@@ -1164,6 +1164,9 @@ void tst_Shard::failedAppendChangesNothing()
     QCOMPARE(activeTableLenOnDisk(dir), tableLen);
     QVERIFY(activeTableLenOnDisk(dir) <= tableSlots);
 
+    { // closed first: a writer holds the shard's lock for its life
+        Shard closing = std::move(*shard);
+    }
     auto reopened = Shard::openForWriting(str(dir)); // refuses table_len > capacity
     CHECK_OK(reopened);
     QCOMPARE(reopened->tableLen(), tableLen);
