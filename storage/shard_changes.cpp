@@ -310,10 +310,9 @@ Result<CommitResult> commitChanges(Shard &shard, const ShardChanges &changes, co
             return std::unexpected(cancelledError(shard.path()));
     }
     auto undo = [&](Error e) -> Result<CommitResult> {
-        // Unless a write failed (the shard then refuses further writes), the
-        // shard object goes back to the committed state.
-        if (!shard.m_failure)
-            (void)shard.discardUncommitted();
+        // The shard object goes back to the committed state; after a failed
+        // write it also refuses to write again (rule 7).
+        (void)shard.discardUncommitted();
         return std::unexpected(std::move(e));
     };
     for (const StagedAppend &a : changes.appends) {
