@@ -136,21 +136,48 @@ Result<UniqueFd> Directory::createFile(std::string_view name, uint64_t size) con
     if (auto ok = checkName(name); !ok)
         return std::unexpected(ok.error());
     const std::string n(name);
+    auto resize = [&](int fd) -> Result<void> {
+        if (size == 0)
+            return {};
+        int err = injectedErrno(
+            IoStep::Truncate, [&] { return filePath(name); }, fd, 0, size);
+        if (err == 0 && ::ftruncate(fd, off_t(size)) != 0)
+            err = errno;
+        if (err != 0)
+            return failErrno(err, filePath(name), "resize to " + std::to_string(size) + " bytes");
+        return {};
+    };
+    if (size > 0) {
+        // Sized before it gets its name, so that a crash never leaves the
+        // name on a file shorter than asked (an empty table is unreadable):
+        // an unnamed file, resized, then linked in (failing if the name is
+        // taken). File systems without O_TMPFILE take the path below.
+        const int tmp = ::openat(m_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+        if (tmp >= 0) {
+            UniqueFd owned(tmp);
+            if (auto r = resize(tmp); !r)
+                return std::unexpected(r.error());
+            if (const int err = injectedErrno(IoStep::CreateFile, [&] { return filePath(name); }))
+                return failErrno(err, filePath(name), "create");
+            const std::string proc = "/proc/self/fd/" + std::to_string(tmp);
+            if (::linkat(AT_FDCWD, proc.c_str(), m_fd.get(), n.c_str(), AT_SYMLINK_FOLLOW) == 0)
+                return owned;
+            if (errno != ENOENT && errno != EXDEV && errno != EPERM && errno != EOPNOTSUPP)
+                return failErrno(errno, filePath(name), "create");
+            // No /proc to link through: the unnamed file is dropped.
+        } else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
+            return failErrno(errno, filePath(name), "create");
+        }
+    }
     if (const int err = injectedErrno(IoStep::CreateFile, [&] { return filePath(name); }))
         return failErrno(err, filePath(name), "create");
     const int fd = ::openat(m_fd.get(), n.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return failErrno(errno, filePath(name), "create");
     UniqueFd owned(fd);
-    if (size > 0) {
-        int err = injectedErrno(
-            IoStep::Truncate, [&] { return filePath(name); }, fd, 0, size);
-        if (err == 0 && ::ftruncate(fd, off_t(size)) != 0)
-            err = errno;
-        if (err != 0) {
-            ::unlinkat(m_fd.get(), n.c_str(), 0);
-            return failErrno(err, filePath(name), "resize to " + std::to_string(size) + " bytes");
-        }
+    if (auto r = resize(fd); !r) {
+        ::unlinkat(m_fd.get(), n.c_str(), 0);
+        return std::unexpected(r.error());
     }
     return owned;
 }
@@ -323,6 +350,16 @@ Result<void> syncData(int fd, const std::string &path)
 Result<void> copyRange(
     int fromFd, uint64_t fromOffset, int toFd, uint64_t toOffset, uint64_t length, const std::string &path)
 {
+    // One event for the whole copy, before any byte moves; the fallback's
+    // writes below are steps of their own.
+    if (length > 0) {
+        if (const int err = injectedErrno(
+                IoStep::CopyRange, [&] { return path; }, toFd, toOffset, length)) {
+            auto e = failErrno(err, path, "copy of " + std::to_string(length) + " bytes");
+            e.error().offset = toOffset;
+            return e;
+        }
+    }
     bool fallback = false;
     while (length > 0 && !fallback) {
         loff_t in = loff_t(fromOffset);

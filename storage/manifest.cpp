@@ -91,15 +91,29 @@ Result<ManifestCopies> ManifestFile::save(
         if (st->type != EntryType::Missing)
             return fail(
                 ErrorKind::Invalid, path, "manifest appeared while the shard was open; refusing to overwrite it");
-        auto made = dir.createFile(kManifestFileName, 0);
+        // A crash between creating MF and writing it would leave an MF too
+        // short to load, and readers refuse the shard; so the new MF is
+        // written whole under a temporary name, synced, and renamed into place.
+        const std::string tmpName = std::string(kManifestFileName) + ".tmp";
+        const std::string tmpPath = dir.filePath(tmpName);
+        if (auto r = dir.remove(tmpName); !r)
+            return std::unexpected(r.error());
+        auto made = dir.createFile(tmpName, 0);
         if (!made)
             return std::unexpected(made.error());
         fd = std::move(*made);
         // A new MF gets both copies in one write: the untouched one stays zero.
         std::array<uint8_t, ManifestCopies::kEncodedSizeOfFile> image {};
         next.copies[size_t(target)].encodeTo(image.data() + size_t(target) * Manifest::kEncodedSize);
-        if (auto r = writeAll(fd.get(), image, 0, path); !r)
-            return std::unexpected(r.error());
+        auto written = writeAll(fd.get(), image, 0, tmpPath);
+        if (written)
+            written = syncFile(fd.get(), tmpPath);
+        if (written)
+            written = dir.rename(tmpName, kManifestFileName);
+        if (!written) {
+            (void)dir.remove(tmpName);
+            return std::unexpected(written.error());
+        }
     } else {
         auto opened = dir.openForWriting(kManifestFileName);
         if (!opened)
@@ -109,9 +123,9 @@ Result<ManifestCopies> ManifestFile::save(
         next.copies[size_t(target)].encodeTo(copy.data());
         if (auto r = writeAll(fd.get(), copy, uint64_t(target) * Manifest::kEncodedSize, path); !r)
             return std::unexpected(r.error());
+        if (auto r = syncFile(fd.get(), path); !r)
+            return std::unexpected(r.error());
     }
-    if (auto r = syncFile(fd.get(), path); !r)
-        return std::unexpected(r.error());
     if (created) {
         if (auto r = dir.sync(); !r)
             return std::unexpected(r.error());

@@ -51,8 +51,9 @@ public:
     [[nodiscard]] static Result<std::optional<ManifestCopies>> load(const Directory &dir);
 
     // Commits `gen` and `tableLen`: writes them into the inactive copy with the
-    // next nonce of that copy's parity, then fsyncs MF (and the directory when
-    // MF is new). Returns the copies as they now are on disk.
+    // next nonce of that copy's parity, then fsyncs MF. A new MF is written
+    // whole as MF.tmp, fsynced, renamed to MF and the directory fsynced, so a
+    // crash never leaves a short MF. Returns the copies as they now are on disk.
     [[nodiscard]] static Result<ManifestCopies> save(
         const Directory &dir, const std::optional<ManifestCopies> &current, uint32_t gen, uint32_t tableLen);
 };

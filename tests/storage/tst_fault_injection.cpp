@@ -1,0 +1,974 @@
+// Crash safety, step by step. For each write operation the storage library
+// offers (appends + flush, deletes and mixed change sets through
+// commitChanges, compaction, compaction that retires the old generation, a
+// fresh hydrate), the operation is run once with a counting hook to learn its
+// N write steps (every file write, sync, create, rename, remove, directory
+// sync and manifest write goes through the fault hook of
+// storage/fault_injection.h). Then, for every k in 1..N, a pristine copy of
+// the shard is handed to a forked child that runs the operation with a hook
+// that, at step k:
+//   kill        - SIGKILLs the child (the page cache keeps every write made);
+//   kill-drop   - first undoes what a power cut could lose, as LevelDB's and
+//                 SQLite's crash tests do: bytes written to a file since its
+//                 last fsync/fdatasync go back to what they were, and names
+//                 created, renamed or removed since the directory's last
+//                 fsync are undone; then SIGKILLs the child;
+//   EIO/ENOSPC  - fails that one call with the errno, once;
+//   EIO-always  - fails that call and every one after it.
+// The parent then proves: the checker finds no error; the live entries
+// (key -> sha256 of the bytes, read by the independent FORMAT.md reader) are
+// exactly the old set or exactly the new set; the shard opens for writing
+// again. An injected error must come back as an error naming the file of the
+// failed call (and for writes its offset), the child must not crash, and an
+// error before the manifest write must leave every file the old manifest
+// names byte for byte as it was (for in-place appends: the committed bytes)
+// and no new file behind.
+#include "test_support.h"
+
+#include "checker.h"
+#include "crash_harness.h"
+#include "fault_injection.h"
+#include "shard.h"
+#include "shard_changes.h"
+
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+using namespace shardscope;
+using namespace testsupport;
+using crashtest::LiveSet;
+
+namespace {
+
+enum class Op { AppendFlush, DeleteCommit, MixedCommit, Compact, CompactRemoveOld, HydrateNew };
+enum class Mode { Kill, KillDropUnsynced, ErrorOnce, ErrorAlways };
+
+const char *modeName(Mode m, int err)
+{
+    switch (m) {
+    case Mode::Kill:
+        return "kill";
+    case Mode::KillDropUnsynced:
+        return "kill-drop-unsynced";
+    case Mode::ErrorOnce:
+        return err == ENOSPC ? "ENOSPC-once" : "EIO-once";
+    case Mode::ErrorAlways:
+        return "EIO-always";
+    }
+    return "?";
+}
+
+// What the operation is given: decided in the parent, inherited by the child.
+struct OpInput {
+    Op op = Op::AppendFlush;
+    std::vector<StagedAppend> appends;
+    std::vector<Key> deletes;
+    ShardGeometry geometry; // HydrateNew only
+};
+
+std::string keyHex(const Key &k)
+{
+    const auto b = k.bytes();
+    return independent::hex(b.data(), b.size());
+}
+
+// The step a hook saw, as text for the report: "write 00000000.pack @4096+512".
+std::string stepText(const IoEvent &e)
+{
+    const auto slash = e.path.rfind('/');
+    std::string s
+        = std::string(ioStepName(e.step)) + " " + (slash == std::string::npos ? e.path : e.path.substr(slash + 1));
+    if (e.step == IoStep::Write || e.step == IoStep::CopyRange)
+        s += " @" + std::to_string(e.offset) + "+" + std::to_string(e.length);
+    if (e.step == IoStep::Truncate)
+        s += " to " + std::to_string(e.length);
+    return s;
+}
+
+std::string oneLine(std::string s)
+{
+    for (char &c : s) {
+        if (c == '\n' || c == '\t')
+            c = ' ';
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------------------
+// The crash file system: what a power cut at this moment could take away.
+
+class UnsyncedState
+{
+public:
+    explicit UnsyncedState(std::string backupDir) : m_backupDir(std::move(backupDir)) { }
+
+    // Called for a step that is about to go on.
+    void record(const IoEvent &e)
+    {
+        std::lock_guard lock(m_mutex);
+        switch (e.step) {
+        case IoStep::CreateFile:
+            m_created.insert(e.path);
+            m_names[parentOf(e.path)].push_back({NameOp::Created, e.path, {}, {}});
+            break;
+        case IoStep::MakeDirectory:
+            m_names[parentOf(e.path)].push_back({NameOp::MadeDirectory, e.path, {}, {}});
+            break;
+        case IoStep::Truncate:
+            track(e);
+            break;
+        case IoStep::Write:
+        case IoStep::CopyRange: {
+            FileUndo *f = track(e);
+            if (!f)
+                break;
+            struct stat st {
+            };
+            ::fstat(e.fd, &st);
+            const uint64_t size = uint64_t(st.st_size);
+            if (e.offset < size) {
+                std::vector<uint8_t> old(size_t(std::min<uint64_t>(e.length, size - e.offset)));
+                const ssize_t n = ::pread(e.fd, old.data(), old.size(), off_t(e.offset));
+                old.resize(n > 0 ? size_t(n) : 0);
+                f->writes.push_back({e.offset, std::move(old)});
+            }
+            break;
+        }
+        case IoStep::SyncFile:
+        case IoStep::SyncData: {
+            struct stat st {
+            };
+            if (::fstat(e.fd, &st) != 0)
+                break;
+            auto it = m_files.find({st.st_dev, st.st_ino});
+            if (it == m_files.end())
+                break;
+            it->second.writes.clear();
+            it->second.syncedSize = uint64_t(st.st_size);
+            break;
+        }
+        case IoStep::Rename: {
+            std::string backup;
+            if (::access(e.path.c_str(), F_OK) == 0)
+                backup = keep(e.path);
+            m_names[parentOf(e.path)].push_back({NameOp::Renamed, e.path, e.from, backup});
+            break;
+        }
+        case IoStep::Remove:
+            if (::access(e.path.c_str(), F_OK) == 0)
+                m_names[parentOf(e.path)].push_back({NameOp::Removed, e.path, {}, keep(e.path)});
+            break;
+        case IoStep::SyncDirectory:
+            m_names[e.path].clear();
+            break;
+        }
+    }
+
+    // Undoes everything not yet durable. The lock stays held: no other
+    // thread's step gets past its hook before the process dies.
+    void loseUnsynced()
+    {
+        m_mutex.lock();
+        for (auto &[id, f] : m_files) {
+            for (auto it = f.writes.rbegin(); it != f.writes.rend(); ++it)
+                (void)!::pwrite(f.fd, it->second.data(), it->second.size(), off_t(it->first));
+            struct stat st {
+            };
+            if (::fstat(f.fd, &st) == 0 && uint64_t(st.st_size) > f.syncedSize)
+                (void)!::ftruncate(f.fd, off_t(f.syncedSize));
+        }
+        for (auto &[dir, ops] : m_names) {
+            for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
+                switch (it->kind) {
+                case NameOp::Created:
+                    ::unlink(it->path.c_str());
+                    break;
+                case NameOp::MadeDirectory:
+                    QDir(QString::fromStdString(it->path)).removeRecursively();
+                    break;
+                case NameOp::Renamed:
+                    ::rename(it->path.c_str(), it->from.c_str());
+                    if (!it->backup.empty())
+                        ::link(it->backup.c_str(), it->path.c_str());
+                    break;
+                case NameOp::Removed:
+                    ::link(it->backup.c_str(), it->path.c_str());
+                    break;
+                }
+            }
+        }
+    }
+
+private:
+    struct FileUndo {
+        int fd = -1; // a duplicate, valid whatever the file is renamed to
+        uint64_t syncedSize = 0;
+        std::vector<std::pair<uint64_t, std::vector<uint8_t>>> writes;
+    };
+    struct NameOp {
+        enum Kind { Created, MadeDirectory, Renamed, Removed } kind;
+        std::string path;
+        std::string from;
+        std::string backup; // a hard link to what the name held before
+    };
+
+    static std::string parentOf(const std::string &path)
+    {
+        const auto slash = path.rfind('/');
+        return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+    }
+
+    FileUndo *track(const IoEvent &e)
+    {
+        struct stat st {
+        };
+        if (e.fd < 0 || ::fstat(e.fd, &st) != 0)
+            return nullptr;
+        auto [it, inserted] = m_files.try_emplace({st.st_dev, st.st_ino});
+        if (inserted) {
+            it->second.fd = ::dup(e.fd);
+            // A file this operation created was empty on disk; any other was
+            // durable as the test found it.
+            it->second.syncedSize = m_created.contains(e.path) ? 0 : uint64_t(st.st_size);
+        }
+        return &it->second;
+    }
+
+    std::string keep(const std::string &path)
+    {
+        const std::string backup = m_backupDir + "/" + std::to_string(m_backups++);
+        ::link(path.c_str(), backup.c_str());
+        return backup;
+    }
+
+    std::mutex m_mutex;
+    std::string m_backupDir;
+    int m_backups = 0;
+    std::set<std::string> m_created;
+    std::map<std::pair<dev_t, ino_t>, FileUndo> m_files;
+    std::map<std::string, std::vector<NameOp>> m_names;
+};
+
+// ---------------------------------------------------------------------------
+// The operations, as the editor and the command line run them.
+
+Result<void> runOperation(const OpInput &in, const std::string &dir)
+{
+    if (in.op == Op::HydrateNew) {
+        auto shard = Shard::hydrate(dir, in.geometry);
+        if (!shard)
+            return std::unexpected(shard.error());
+        return shard->flush();
+    }
+    auto shard = Shard::openForWriting(dir);
+    if (!shard)
+        return std::unexpected(shard.error());
+    switch (in.op) {
+    case Op::AppendFlush:
+        for (const auto &a : in.appends) {
+            auto r = shard->append(a.key, a.data);
+            if (!r)
+                return std::unexpected(r.error());
+            if (!*r)
+                return fail(ErrorKind::Invalid, dir, "append refused: key " + a.key.toHex() + " already present");
+        }
+        return shard->flush();
+    case Op::DeleteCommit:
+    case Op::MixedCommit: {
+        ShardChanges changes;
+        changes.appends = in.appends;
+        changes.deletes = in.deletes;
+        auto r = commitChanges(*shard, changes);
+        if (!r)
+            return std::unexpected(r.error());
+        return {};
+    }
+    case Op::Compact:
+    case Op::CompactRemoveOld: {
+        auto r = shard->compact();
+        if (!r)
+            return std::unexpected(r.error());
+        if (in.op == Op::CompactRemoveOld)
+            return shard->removeGeneration(r->oldGeneration);
+        return {};
+    }
+    case Op::HydrateNew:
+        break;
+    }
+    return {};
+}
+
+struct ChildPlan {
+    Mode mode = Mode::Kill;
+    int err = 0;
+    int step = 0; // 0: count only
+    std::string backupDir; // KillDropUnsynced
+};
+
+// The child's body: runs the operation under the plan's hook and reports.
+// Report lines: "STEP text" per step (counting run), "INJECTED step\tpath\toffset",
+// then "OK" or "ERROR kind\tfile\toffset\tmessage".
+int childMain(const OpInput &in, const std::string &dir, const ChildPlan &plan, int reportFd)
+{
+    std::atomic<int> counter {0};
+    std::mutex stepsMutex;
+    std::string report;
+    UnsyncedState unsynced(plan.backupDir);
+    std::mutex injectedMutex;
+    std::optional<IoEvent> injected;
+
+    setFaultHook([&](const IoEvent &e) -> int {
+        const int n = ++counter;
+        if (plan.step == 0) {
+            std::lock_guard lock(stepsMutex);
+            report += "STEP " + oneLine(stepText(e)) + "\n";
+            return 0;
+        }
+        switch (plan.mode) {
+        case Mode::Kill:
+            if (n == plan.step)
+                ::raise(SIGKILL);
+            return 0;
+        case Mode::KillDropUnsynced:
+            if (n == plan.step) {
+                unsynced.loseUnsynced();
+                ::raise(SIGKILL);
+            }
+            unsynced.record(e);
+            return 0;
+        case Mode::ErrorOnce:
+        case Mode::ErrorAlways:
+            if (n == plan.step || (plan.mode == Mode::ErrorAlways && n > plan.step)) {
+                std::lock_guard lock(injectedMutex);
+                if (!injected)
+                    injected = e;
+                return plan.err;
+            }
+            return 0;
+        }
+        return 0;
+    });
+    const auto result = runOperation(in, dir);
+    clearFaultHook();
+    if (injected) {
+        report += "INJECTED " + std::string(ioStepName(injected->step)) + "\t" + oneLine(injected->path) + "\t"
+            + std::to_string(injected->offset) + "\n";
+    }
+    if (result) {
+        report += "OK\n";
+    } else {
+        const Error &e = result.error();
+        report += "ERROR " + std::string(errorKindName(e.kind)) + "\t" + oneLine(e.file) + "\t"
+            + (e.offset ? std::to_string(*e.offset) : std::string("-")) + "\t" + oneLine(e.message) + "\n";
+    }
+    crashtest::writeReport(reportFd, report);
+    return 0;
+}
+
+struct ParsedReport {
+    std::vector<std::string> steps;
+    bool ok = false;
+    bool error = false;
+    std::string errorKind, errorFile, errorOffset, errorMessage;
+    bool injected = false;
+    std::string injectedStep, injectedPath, injectedOffset;
+};
+
+std::vector<std::string> splitTabs(const std::string &s)
+{
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (true) {
+        const auto tab = s.find('\t', start);
+        out.push_back(s.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        if (tab == std::string::npos)
+            return out;
+        start = tab + 1;
+    }
+}
+
+ParsedReport parseReport(const std::string &text)
+{
+    ParsedReport r;
+    size_t start = 0;
+    while (start < text.size()) {
+        auto nl = text.find('\n', start);
+        if (nl == std::string::npos)
+            nl = text.size();
+        const std::string line = text.substr(start, nl - start);
+        start = nl + 1;
+        if (line.starts_with("STEP ")) {
+            r.steps.push_back(line.substr(5));
+        } else if (line == "OK") {
+            r.ok = true;
+        } else if (line.starts_with("ERROR ")) {
+            const auto f = splitTabs(line.substr(6));
+            r.error = true;
+            r.errorKind = f.size() > 0 ? f[0] : "";
+            r.errorFile = f.size() > 1 ? f[1] : "";
+            r.errorOffset = f.size() > 2 ? f[2] : "";
+            r.errorMessage = f.size() > 3 ? f[3] : "";
+        } else if (line.starts_with("INJECTED ")) {
+            const auto f = splitTabs(line.substr(9));
+            r.injected = true;
+            r.injectedStep = f.size() > 0 ? f[0] : "";
+            r.injectedPath = f.size() > 1 ? f[1] : "";
+            r.injectedOffset = f.size() > 2 ? f[2] : "";
+        }
+    }
+    return r;
+}
+
+// The bytes the old manifest names, to prove an early error changed nothing.
+struct OldFiles {
+    std::map<QString, QByteArray> bytes; // MF, table and pack of the old generation
+    QStringList names; // every entry of the directory
+    uint64_t tableCommitted = 0; // bytes of committed slots
+    uint64_t packCommitted = 0; // end of the last committed entry
+    QString tableName, packName;
+};
+
+struct Figures {
+    int operations = 0;
+    int rounds = 0;
+    int failures = 0;
+    int killedBeforeCommit = 0;
+    int errorsReturned = 0;
+    int residue = 0; // early errors of in-place appends that left uncommitted bytes past the committed end
+    int quietAfterCommit = 0; // errors after the commit the operation did not report
+};
+
+Figures g_total;
+
+} // namespace
+
+class tst_FaultInjection : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void noHookCostsNothingAndChangesNothing();
+    void injectedErrorNamesFileAndOffset_data();
+    void injectedErrorNamesFileAndOffset();
+    void everyStep_data();
+    void everyStep();
+    void cleanupTestCase();
+
+private:
+    QString makePristine(
+        const QString &name, int entries, int tombstones, uint32_t tableSlots, uint32_t pack, uint64_t seed);
+    bool inputFor(Op op, const QString &pristine, OpInput &in, LiveSet &expectedNew, std::string &why);
+
+    QTemporaryDir m_tmp;
+    std::map<QString, QString> m_pristine; // name -> directory
+};
+
+QString tst_FaultInjection::makePristine(
+    const QString &name, int entries, int tombstones, uint32_t tableSlots, uint32_t pack, uint64_t seed)
+{
+    const QString dir = m_tmp.filePath(QStringLiteral("pristine-") + name);
+    if (!QDir().mkpath(dir))
+        return {};
+    std::mt19937_64 rng(seed);
+    auto shard = Shard::hydrate(str(dir), ShardGeometry {tableSlots, pack});
+    if (!shard)
+        return {};
+    std::vector<Key> keys;
+    for (int i = 0; i < entries; ++i) {
+        const Key k = randomKey(rng);
+        // Sizes from empty to a dozen KiB, so a compaction's pack takes more than one write.
+        const size_t len = i == 3 ? 0 : size_t(rng() % 12000);
+        auto r = shard->append(k, randomBytes(rng, len));
+        if (!r || !*r)
+            return {};
+        keys.push_back(k);
+    }
+    if (!shard->flush())
+        return {};
+    for (int i = 0; i < tombstones; ++i) {
+        auto r = shard->remove(keys[size_t(i) * keys.size() / size_t(tombstones) + 1]);
+        if (!r || !*r)
+            return {};
+    }
+    if (!shard->flush())
+        return {};
+    return dir;
+}
+
+void tst_FaultInjection::initTestCase()
+{
+    QVERIFY(m_tmp.isValid());
+    clearFaultHook();
+    const QString built = makePristine(QStringLiteral("built"), 60, 6, 256, 4u << 20, 20261125);
+    QVERIFY(!built.isEmpty());
+    m_pristine[QStringLiteral("built")] = built;
+    for (const QString &fixture :
+        {QStringLiteral("basic"), QStringLiteral("tombstones"), QStringLiteral("compacted")}) {
+        const QString copy = copyFixture(m_tmp.path(), fixture);
+        QVERIFY(!copy.isEmpty());
+        m_pristine[fixture] = copy;
+    }
+    const QString empty = m_tmp.filePath(QStringLiteral("pristine-empty"));
+    QVERIFY(QDir().mkpath(empty));
+    m_pristine[QStringLiteral("empty")] = empty;
+}
+
+// Without a hook the primitives act as before and the hook is never asked.
+void tst_FaultInjection::noHookCostsNothingAndChangesNothing()
+{
+    QVERIFY(!faultHookInstalled());
+    int calls = 0;
+    setFaultHook([&](const IoEvent &) {
+        ++calls;
+        return 0;
+    });
+    QVERIFY(faultHookInstalled());
+    clearFaultHook();
+    QVERIFY(!faultHookInstalled());
+    const QString dir = m_tmp.filePath(QStringLiteral("nohook"));
+    QVERIFY(crashtest::copyShardDir(m_pristine[QStringLiteral("built")], dir));
+    {
+        auto shard = Shard::openForWriting(str(dir));
+        CHECK_OK(shard);
+        std::mt19937_64 rng(7);
+        COMPARE_OK(shard->append(randomKey(rng), randomBytes(rng, 100)), true);
+        CHECK_OK(shard->flush());
+        CHECK_OK(shard->compact());
+    }
+    QCOMPARE(calls, 0);
+    auto report = checkShard(str(dir));
+    CHECK_OK(report);
+    QCOMPARE(report->count(Severity::Error), size_t(0));
+}
+
+// An injected errno comes back as the Error a real failure gives: the file
+// of the call, the offset for writes, the errno's text.
+void tst_FaultInjection::injectedErrorNamesFileAndOffset_data()
+{
+    QTest::addColumn<int>("step");
+    QTest::addColumn<int>("err");
+    QTest::newRow("write EIO") << int(IoStep::Write) << EIO;
+    QTest::newRow("write ENOSPC") << int(IoStep::Write) << ENOSPC;
+    QTest::newRow("fdatasync EIO") << int(IoStep::SyncData) << EIO;
+    QTest::newRow("fsync EIO") << int(IoStep::SyncFile) << EIO;
+    QTest::newRow("create ENOSPC") << int(IoStep::CreateFile) << ENOSPC;
+    QTest::newRow("truncate ENOSPC") << int(IoStep::Truncate) << ENOSPC;
+    QTest::newRow("rename EIO") << int(IoStep::Rename) << EIO;
+    QTest::newRow("fsync-dir EIO") << int(IoStep::SyncDirectory) << EIO;
+}
+
+void tst_FaultInjection::injectedErrorNamesFileAndOffset()
+{
+    QFETCH(int, step);
+    QFETCH(int, err);
+    const QString dir = m_tmp.filePath(QStringLiteral("direct-%1-%2").arg(step).arg(err));
+    QVERIFY(QDir().mkpath(dir));
+    auto d = Directory::open(str(dir));
+    CHECK_OK(d);
+    std::optional<IoEvent> seen;
+    auto failStep = [&](IoStep s) {
+        setFaultHook([&, s](const IoEvent &e) {
+            if (e.step != s)
+                return 0;
+            seen = e;
+            return err;
+        });
+    };
+    failStep(IoStep(step));
+    Result<void> r;
+    std::string expectedFile;
+    std::optional<uint64_t> expectedOffset;
+    switch (IoStep(step)) {
+    case IoStep::Write: {
+        auto fd = d->createFile("f", 0);
+        CHECK_OK(fd);
+        const std::vector<uint8_t> bytes(100, 1);
+        r = writeAll(fd->get(), bytes, 4096, d->filePath("f"));
+        expectedFile = d->filePath("f");
+        expectedOffset = 4096;
+        break;
+    }
+    case IoStep::SyncData:
+    case IoStep::SyncFile: {
+        clearFaultHook();
+        auto fd = d->createFile("f", 10);
+        CHECK_OK(fd);
+        failStep(IoStep(step));
+        r = IoStep(step) == IoStep::SyncData ? syncData(fd->get(), d->filePath("f"))
+                                             : syncFile(fd->get(), d->filePath("f"));
+        expectedFile = d->filePath("f");
+        break;
+    }
+    case IoStep::CreateFile:
+    case IoStep::Truncate: {
+        auto fd = d->createFile("f", 1000);
+        r = fd ? Result<void>() : Result<void>(std::unexpected(fd.error()));
+        expectedFile = d->filePath("f");
+        break;
+    }
+    case IoStep::Rename: {
+        clearFaultHook();
+        CHECK_OK(d->createFile("a", 0));
+        failStep(IoStep::Rename);
+        r = d->rename("a", "b");
+        expectedFile = d->filePath("b");
+        break;
+    }
+    default:
+        r = d->sync();
+        expectedFile = dir.toStdString();
+        break;
+    }
+    clearFaultHook();
+    QVERIFY(seen.has_value());
+    QVERIFY(!r.has_value());
+    QCOMPARE(r.error().kind, ErrorKind::Io);
+    QCOMPARE(r.error().file, expectedFile);
+    QCOMPARE(r.error().offset, expectedOffset);
+    QVERIFY2(r.error().message.find(std::strerror(err)) != std::string::npos, r.error().message.c_str());
+    if (IoStep(step) == IoStep::CreateFile || IoStep(step) == IoStep::Truncate) {
+        // A failed create leaves no file behind.
+        QVERIFY(!QFile::exists(dir + QStringLiteral("/f")));
+    }
+    if (IoStep(step) == IoStep::Rename) {
+        QVERIFY(QFile::exists(dir + QStringLiteral("/a")));
+        QVERIFY(!QFile::exists(dir + QStringLiteral("/b")));
+    }
+}
+
+bool tst_FaultInjection::inputFor(Op op, const QString &pristine, OpInput &in, LiveSet &expectedNew, std::string &why)
+{
+    LiveSet old;
+    uint32_t gen = 0;
+    if (op == Op::HydrateNew) {
+        in.op = op;
+        in.geometry = ShardGeometry {128, 64u << 10};
+        expectedNew.clear();
+        return true;
+    }
+    if (!crashtest::readLiveSet(pristine, old, gen, why))
+        return false;
+    in.op = op;
+    std::mt19937_64 rng(uint64_t(op) * 1000003 + 11);
+    auto addAppend = [&](size_t len) {
+        StagedAppend a {randomKey(rng), randomBytes(rng, len)};
+        in.appends.push_back(a);
+    };
+    expectedNew = old;
+    switch (op) {
+    case Op::AppendFlush: {
+        QFileInfo pack(pristine + QStringLiteral("/00000000.pack"));
+        // On a big pack: small ones, one past the 1 MiB batch (written on its
+        // own), then more small ones, so the flush writes in several pieces.
+        const bool big = pack.size() >= (4 << 20);
+        for (size_t len : big ? std::vector<size_t> {300, 0, 5000, (1u << 20) + 4321, 77, 9000}
+                              : std::vector<size_t> {300, 0, 500, 1200, 77})
+            addAppend(len);
+        break;
+    }
+    case Op::DeleteCommit:
+    case Op::MixedCommit: {
+        int n = 0;
+        for (const auto &[key, sha] : old) {
+            if (n++ % 7 != 2)
+                continue;
+            auto k = Key::fromHex(key);
+            if (!k) {
+                why = "bad key hex";
+                return false;
+            }
+            in.deletes.push_back(*k);
+        }
+        if (op == Op::MixedCommit) {
+            for (size_t len : {700, 0, 3000})
+                addAppend(len);
+            // A replacement: the same key deleted and appended with new bytes.
+            in.appends.push_back({in.deletes.front(), randomBytes(rng, 222)});
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    for (const auto &k : in.deletes)
+        expectedNew.erase(keyHex(k));
+    for (const auto &a : in.appends)
+        expectedNew[keyHex(a.key)] = sha256Hex(a.data);
+    return true;
+}
+
+void tst_FaultInjection::everyStep_data()
+{
+    QTest::addColumn<int>("op");
+    QTest::addColumn<QString>("pristine");
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<int>("err");
+    struct Row {
+        const char *name;
+        Op op;
+        const char *pristine;
+    };
+    const Row rows[] = {
+        {"append+flush (built)", Op::AppendFlush, "built"},
+        {"append+flush (reference basic)", Op::AppendFlush, "basic"},
+        {"delete commit (built)", Op::DeleteCommit, "built"},
+        {"mixed commit (built)", Op::MixedCommit, "built"},
+        {"mixed commit (reference tombstones)", Op::MixedCommit, "tombstones"},
+        {"compact (built)", Op::Compact, "built"},
+        {"compact (reference tombstones)", Op::Compact, "tombstones"},
+        {"compact (reference compacted, stale gen 0 beside)", Op::Compact, "compacted"},
+        {"compact --remove-old (built)", Op::CompactRemoveOld, "built"},
+        {"hydrate new shard + flush", Op::HydrateNew, "empty"},
+    };
+    const std::pair<Mode, int> modes[] = {
+        {Mode::Kill, 0},
+        {Mode::KillDropUnsynced, 0},
+        {Mode::ErrorOnce, EIO},
+        {Mode::ErrorOnce, ENOSPC},
+        {Mode::ErrorAlways, EIO},
+    };
+    for (const auto &row : rows) {
+        for (const auto &[mode, err] : modes) {
+            QTest::addRow("%s, %s", row.name, modeName(mode, err))
+                << int(row.op) << QString::fromLatin1(row.pristine) << int(mode) << err;
+        }
+    }
+}
+
+void tst_FaultInjection::everyStep()
+{
+    QFETCH(int, op);
+    QFETCH(QString, pristine);
+    QFETCH(int, mode);
+    QFETCH(int, err);
+    const Op operation = Op(op);
+    const Mode m = Mode(mode);
+    const QString pristineDir = m_pristine[pristine];
+    QVERIFY(!pristineDir.isEmpty());
+
+    OpInput in;
+    LiveSet expectedNew;
+    std::string why;
+    QVERIFY2(inputFor(operation, pristineDir, in, expectedNew, why), why.c_str());
+    LiveSet expectedOld;
+    uint32_t oldGen = 0;
+    if (operation != Op::HydrateNew)
+        QVERIFY2(crashtest::readLiveSet(pristineDir, expectedOld, oldGen, why), why.c_str());
+
+    // What the old manifest names, byte for byte.
+    OldFiles old;
+    old.names = listDir(pristineDir);
+    if (operation != Op::HydrateNew) {
+        independent::ShardImage image;
+        QVERIFY2(independent::readShard(str(pristineDir), image, why), why.c_str());
+        old.tableName = QString::asprintf("%08x.slot", image.gen);
+        old.packName = QString::asprintf("%08x.pack", image.gen);
+        for (const QString &n : {QStringLiteral("MF"), old.tableName, old.packName})
+            old.bytes[n] = readFile(pristineDir + u'/' + n);
+        old.tableCommitted = uint64_t(image.tableLen) * 32;
+        for (const auto &s : image.entries) {
+            if (!s.tombstone)
+                old.packCommitted = std::max<uint64_t>(old.packCommitted, uint64_t(s.offset) + s.len);
+        }
+    }
+    const bool inPlace = operation == Op::AppendFlush;
+    QElapsedTimer timer;
+    timer.start();
+
+    // The counting run: the steps, and the new state it leaves.
+    const QString work = m_tmp.filePath(QStringLiteral("run-%1-%2-%3").arg(op).arg(mode).arg(err));
+    QDir(work).removeRecursively();
+    QVERIFY(QDir().mkpath(work));
+    const QString countDir = work + QStringLiteral("/count");
+    QVERIFY(crashtest::copyShardDir(pristineDir, countDir));
+    const ChildPlan countPlan;
+    auto countEnd = crashtest::runInChild(
+        [&](int fd) { return childMain(in, str(countDir), countPlan, fd); }, std::chrono::seconds(60));
+    QVERIFY2(countEnd.exited && countEnd.code == 0, countEnd.describe().c_str());
+    const ParsedReport counted = parseReport(countEnd.output);
+    QVERIFY2(counted.ok, ("the operation itself fails: " + counted.errorFile + ": " + counted.errorMessage).c_str());
+    const int steps = int(counted.steps.size());
+    QVERIFY(steps > 0);
+    LiveSet countNew;
+    uint32_t newGen = 0;
+    QVERIFY2(crashtest::readLiveSet(countDir, countNew, newGen, why), why.c_str());
+    QVERIFY(countNew == expectedNew);
+    // The commit point: the step that writes the manifest.
+    int commitStep = 0;
+    for (int i = 0; i < steps && commitStep == 0; ++i) {
+        const std::string &text = counted.steps[size_t(i)];
+        // An existing MF is written in place; a new one is renamed into place.
+        if (text.starts_with("write MF @") || text == "rename MF")
+            commitStep = i + 1;
+    }
+    QVERIFY2(commitStep > 0, "no manifest write among the steps");
+
+    std::string stepList;
+    for (int i = 0; i < steps; ++i)
+        stepList += (i ? ", " : "") + std::to_string(i + 1) + ":" + counted.steps[size_t(i)];
+
+    Figures fig;
+    fig.operations = 1;
+    QStringList failures;
+    auto failure = [&](int k, const std::string &what) {
+        ++fig.failures;
+        if (failures.size() < 12)
+            failures << QStringLiteral("step %1 (%2): %3")
+                            .arg(k)
+                            .arg(QString::fromStdString(counted.steps[size_t(k - 1)]), QString::fromStdString(what));
+    };
+
+    for (int k = 1; k <= steps; ++k) {
+        ++fig.rounds;
+        const QString dir = work + QStringLiteral("/k%1").arg(k);
+        const QString backup = work + QStringLiteral("/k%1-undo").arg(k);
+        QVERIFY(crashtest::copyShardDir(pristineDir, dir));
+        QVERIFY(QDir().mkpath(backup));
+        ChildPlan plan;
+        plan.mode = m;
+        plan.err = err;
+        plan.step = k;
+        plan.backupDir = str(backup);
+        const auto end = crashtest::runInChild(
+            [&](int fd) { return childMain(in, str(dir), plan, fd); }, std::chrono::seconds(60));
+        const ParsedReport rep = parseReport(end.output);
+        const bool crashMode = m == Mode::Kill || m == Mode::KillDropUnsynced;
+        if (crashMode) {
+            if (!(end.signalled && end.signal == SIGKILL)) {
+                failure(k, "the child was to be killed at this step but " + end.describe());
+                continue;
+            }
+            if (k <= commitStep)
+                ++fig.killedBeforeCommit;
+        } else {
+            if (!end.exited || end.code != 0) {
+                failure(k, "the child did not survive the injected error: " + end.describe());
+                continue;
+            }
+            if (!rep.error && rep.ok && k > commitStep + 1) {
+                // After the commit is durable, retiring the replaced files is
+                // tidying up; a writer may let it fail quietly (the files
+                // stay as a stale generation). Counted, and the state must
+                // be the new one (checked below).
+                ++fig.quietAfterCommit;
+            } else if (!rep.error) {
+                failure(k,
+                    std::string("an injected ") + std::strerror(err)
+                        + " at this step was not reported: " + (rep.ok ? "the operation succeeded" : "no report"));
+            } else {
+                ++fig.errorsReturned;
+                if (rep.errorFile.empty())
+                    failure(k, "the error names no file: " + rep.errorMessage);
+                else if (m == Mode::ErrorOnce && rep.errorFile != rep.injectedPath)
+                    failure(k, "the error names " + rep.errorFile + " but the failed call was on " + rep.injectedPath);
+                if (m == Mode::ErrorOnce && rep.errorMessage.find(std::strerror(err)) == std::string::npos)
+                    failure(k, "the error does not say " + std::string(std::strerror(err)) + ": " + rep.errorMessage);
+                if (m == Mode::ErrorOnce && rep.injectedStep == "write" && rep.errorOffset != rep.injectedOffset)
+                    failure(k,
+                        "the error's offset " + rep.errorOffset + " is not the failed write's " + rep.injectedOffset);
+            }
+        }
+
+        // The shard afterwards.
+        auto report = checkShard(str(dir));
+        if (!report) {
+            failure(k, "cannot check: " + report.error().describe());
+            continue;
+        }
+        if (report->count(Severity::Error) > 0) {
+            std::string codes;
+            for (const auto &d : report->diagnostics) {
+                if (d.severity == Severity::Error)
+                    codes += " " + d.code + " (" + d.file + ": " + d.message + ")";
+            }
+            failure(k, "checker errors:" + codes);
+        }
+        LiveSet live;
+        uint32_t gen = 0;
+        if (!crashtest::readLiveSet(dir, live, gen, why)) {
+            failure(k, "the independent reader fails: " + why);
+            continue;
+        }
+        const bool isOld = live == expectedOld;
+        const bool isNew = live == expectedNew;
+        if (k > commitStep + 1 && !isNew)
+            failure(k, "a step after the manifest was synced did not leave the new state");
+        if (!isOld && !isNew)
+            failure(k,
+                "the live set is neither the old one (" + std::to_string(expectedOld.size())
+                    + " entries) nor the new one (" + std::to_string(expectedNew.size()) + "): it has "
+                    + std::to_string(live.size()));
+        if (operation != Op::HydrateNew && gen != oldGen && gen != newGen)
+            failure(k, "generation " + std::to_string(gen) + " is neither the old nor the new one");
+
+        // An error before the commit leaves the shard as it was.
+        if (!crashMode && k <= commitStep && operation != Op::HydrateNew) {
+            if (!isOld || gen != oldGen)
+                failure(k, "an error before the manifest write did not leave the old state");
+            for (const auto &[name, bytes] : old.bytes) {
+                const QByteArray now = readFile(dir + u'/' + name);
+                if (now == bytes)
+                    continue;
+                if (inPlace && name != QStringLiteral("MF") && now.size() == bytes.size()) {
+                    const uint64_t committed = name == old.tableName ? old.tableCommitted : old.packCommitted;
+                    if (now.left(qsizetype(committed)) == bytes.left(qsizetype(committed))) {
+                        ++fig.residue;
+                        continue;
+                    }
+                }
+                failure(k, "an error before the manifest write changed " + name.toStdString());
+            }
+            // The manifest write itself may have reached the disk when it
+            // reports failure, so from there on the new files stay.
+            if (m == Mode::ErrorOnce && k < commitStep && listDir(dir) != old.names)
+                failure(k,
+                    "an error before the manifest write left files behind: " + listDir(dir).join(u' ').toStdString());
+        }
+
+        // And it can be written again.
+        if (operation == Op::HydrateNew) {
+            auto again = Shard::hydrate(str(dir), in.geometry);
+            if (!again)
+                failure(k, "hydrate again fails: " + again.error().describe());
+        } else {
+            auto again = Shard::openForWriting(str(dir));
+            if (!again)
+                failure(k, "cannot open for writing again: " + again.error().describe());
+        }
+        if (fig.failures == 0) {
+            QDir(dir).removeRecursively();
+            QDir(backup).removeRecursively();
+        }
+    }
+
+    qInfo("%s: %d steps [%s]; %d rounds, %d killed at or before the commit, %d errors returned, "
+          "%d errors after the commit not reported, %d early errors left uncommitted bytes past the committed end, "
+          "%d failures, %lld ms",
+        QTest::currentDataTag(), steps, stepList.c_str(), fig.rounds, fig.killedBeforeCommit, fig.errorsReturned,
+        fig.quietAfterCommit, fig.residue, fig.failures, (long long)timer.elapsed());
+    g_total.operations += fig.operations;
+    g_total.rounds += fig.rounds;
+    g_total.failures += fig.failures;
+    g_total.errorsReturned += fig.errorsReturned;
+    g_total.residue += fig.residue;
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QStringLiteral("\n  "))));
+    QDir(work).removeRecursively();
+}
+
+void tst_FaultInjection::cleanupTestCase()
+{
+    clearFaultHook();
+    qInfo("fault injection total: %d operation runs (rows), %d rounds, %d errors returned, %d failures",
+        g_total.operations, g_total.rounds, g_total.errorsReturned, g_total.failures);
+}
+
+QTEST_GUILESS_MAIN(tst_FaultInjection)
+#include "tst_fault_injection.moc"
