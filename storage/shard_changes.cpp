@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 #include <unordered_set>
 
 namespace shardscope {
@@ -329,9 +331,200 @@ Result<CommitResult> commitChanges(Shard &shard, const ShardChanges &changes, co
     return result;
 }
 
-Result<void> commitStoreChanges(Store &store, const StoreChanges &)
+namespace {
+
+// What one shard of the store gets in a store change set.
+struct PlannedShard {
+    Shard *shard = nullptr; // open, when the shard exists
+    // Set when the shard is made by the commit: a new child directory
+    // (`newDirectory`) or an existing one without shard files.
+    std::optional<ShardGeometry> create;
+    bool newDirectory = false;
+    std::string parentRel;
+    uint8_t byte = 0;
+    uint64_t freeSlots = 0;
+    uint64_t freeBytes = 0;
+    std::unordered_set<Key, KeyHash> appendedKeys;
+    ShardChanges changes;
+
+    [[nodiscard]] ShardGeometry geometry() const { return create ? *create : childGeometry(*shard); }
+    [[nodiscard]] bool holds(const Key &key) const
+    {
+        return appendedKeys.contains(key) || (shard && shard->exists(key));
+    }
+};
+
+uint64_t packLimit(uint64_t packSize)
 {
-    return fail(ErrorKind::Invalid, store.path(), "committing store changes is not implemented yet");
+    return std::min<uint64_t>(packSize, kTombstoneOffset);
+}
+
+} // namespace
+
+Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
+{
+    if (store.m_access != Store::Access::ReadWrite)
+        return fail(ErrorKind::Invalid, store.path(), "store is open read-only");
+
+    // Planned first, for every blob, against the shards as they are and the
+    // appends planned before it, so that nothing is written when any part
+    // of the change set is refused.
+    std::map<std::string, PlannedShard> plan;
+    auto emptyShard = [](PlannedShard &p, const ShardGeometry &g) {
+        p.create = g;
+        p.freeSlots = g.tableSlots;
+        p.freeBytes = packLimit(g.packSize);
+    };
+    auto planned
+        = [&](const std::string &rel, const std::string &parentRel, uint8_t byte,
+              const std::optional<ShardGeometry> &parentGeometry, bool newDirectory) -> Result<PlannedShard *> {
+        if (auto it = plan.find(rel); it != plan.end())
+            return &it->second;
+        PlannedShard p;
+        p.parentRel = parentRel;
+        p.byte = byte;
+        p.newDirectory = newDirectory;
+        if (newDirectory) {
+            emptyShard(p, *parentGeometry);
+        } else {
+            std::optional<Shard *> found;
+            if (parentGeometry) {
+                auto s = store.existingShard(rel);
+                if (!s)
+                    return std::unexpected(s.error());
+                found = *s;
+            } else {
+                auto s = store.shard(rel);
+                if (!s)
+                    return std::unexpected(s.error());
+                found = *s;
+            }
+            if (!found) {
+                emptyShard(p, *parentGeometry);
+            } else {
+                Shard &shard = **found;
+                if (shard.dirty())
+                    return fail(ErrorKind::Invalid, shard.path(), "shard has unflushed changes");
+                p.shard = &shard;
+                p.freeSlots = shard.capacity() > shard.tableLen() ? shard.capacity() - shard.tableLen() : 0;
+                const uint64_t limit = packLimit(shard.packSize());
+                p.freeBytes = limit > shard.nextOffset() ? limit - shard.nextOffset() : 0;
+            }
+        }
+        return &plan.emplace(rel, std::move(p)).first->second;
+    };
+
+    std::set<ContentId> deleted;
+    for (const ContentId &cid : changes.deletes) {
+        const std::string hex = toHex(cid);
+        if (!deleted.insert(cid).second)
+            return fail(ErrorKind::Invalid, store.path(), "content id " + hex + ": deleted twice in one change set");
+        auto where = store.locate(cid);
+        if (!where)
+            return std::unexpected(where.error());
+        if (!*where)
+            return fail(ErrorKind::NotFound, store.path(), "content id " + hex + ": not stored; nothing to delete");
+        auto p = planned((*where)->relPath, {}, 0, std::nullopt, false);
+        if (!p)
+            return std::unexpected(p.error());
+        (*p)->changes.deletes.push_back(keyAtDepth(cid, (*where)->depth));
+    }
+
+    std::set<ContentId> put;
+    for (const auto &[cid, data] : changes.puts) {
+        const std::string hex = toHex(cid);
+        if (!put.insert(cid).second)
+            return fail(ErrorKind::Invalid, store.path(), "content id " + hex + ": put twice in one change set");
+        if (deleted.contains(cid))
+            return fail(ErrorKind::Invalid, store.path(), "content id " + hex + ": both put and deleted");
+        std::string rel;
+        std::string parentRel;
+        uint8_t byte = 0;
+        std::optional<ShardGeometry> parentGeometry;
+        bool newDirectory = false;
+        for (int depth = 0; depth <= Store::kMaxDepth; ++depth) {
+            auto pr = planned(rel, parentRel, byte, parentGeometry, newDirectory);
+            if (!pr)
+                return std::unexpected(pr.error());
+            PlannedShard &here = **pr;
+            const std::string herePath = here.shard ? here.shard->path() : store.path() + "/" + rel;
+            const Key key = keyAtDepth(cid, depth);
+            // Already stored: nothing is written, as a put of it alone.
+            if (here.holds(key))
+                break;
+            const bool fits = here.freeSlots >= 1 && data.size() <= here.freeBytes;
+            bool descend = false;
+            if (depth == Store::kMaxDepth) {
+                if (!fits)
+                    return fail(ErrorKind::Full, herePath,
+                        "store is full: the deepest shard for content id " + hex + " has no room");
+            } else {
+                const uint8_t b = cid[size_t(depth)];
+                const std::string childRel = childShardPath(rel, b);
+                bool childThere = false;
+                if (auto it = plan.find(childRel); it != plan.end()) {
+                    childThere = true;
+                    newDirectory = it->second.newDirectory;
+                } else if (!here.newDirectory) {
+                    // A directory the commit makes has no children yet.
+                    auto exists = store.childExists(rel, b);
+                    if (!exists)
+                        return std::unexpected(exists.error());
+                    childThere = *exists;
+                    newDirectory = false;
+                }
+                if (childThere) {
+                    descend = true;
+                } else if (!fits) {
+                    if (data.size() > packLimit(here.geometry().packSize)) {
+                        return fail(ErrorKind::Full, herePath,
+                            "blob " + hex + " of " + std::to_string(data.size())
+                                + " bytes is larger than a shard's pack (" + std::to_string(here.geometry().packSize)
+                                + " bytes)");
+                    }
+                    descend = true;
+                    newDirectory = true;
+                }
+                if (descend) {
+                    parentGeometry = here.geometry();
+                    parentRel = rel;
+                    byte = b;
+                    rel = childRel;
+                    continue;
+                }
+            }
+            here.changes.appends.push_back({key, data});
+            here.appendedKeys.insert(key);
+            here.freeSlots -= 1;
+            here.freeBytes -= data.size();
+            break;
+        }
+    }
+
+    for (const auto &[rel, p] : plan) {
+        if (p.shard) {
+            if (auto ok = validateChanges(*p.shard, p.changes); !ok)
+                return ok;
+        }
+    }
+
+    // Parents before children: the map orders "" < "ab" < "ab/cd".
+    for (auto &[rel, p] : plan) {
+        if (p.shard)
+            continue;
+        auto made = p.newDirectory ? store.createChildShard(p.parentRel, p.byte, *p.create)
+                                   : store.writableShard(rel, *p.create);
+        if (!made)
+            return std::unexpected(made.error());
+        p.shard = *made;
+    }
+    for (auto &[rel, p] : plan) {
+        if (p.changes.empty())
+            continue;
+        if (auto r = commitChanges(*p.shard, p.changes); !r)
+            return std::unexpected(r.error());
+    }
+    return {};
 }
 
 } // namespace shardscope

@@ -5,12 +5,35 @@
 
 namespace shardscope {
 
-namespace {
-std::string childPath(const std::string &relPath, uint8_t byte)
+std::string childShardPath(const std::string &relPath, uint8_t byte)
 {
     char name[3];
     std::snprintf(name, sizeof name, "%02x", byte);
     return relPath.empty() ? std::string(name) : relPath + "/" + name;
+}
+
+ShardGeometry childGeometry(const Shard &parent)
+{
+    return ShardGeometry {parent.capacity(), uint32_t(std::min<uint64_t>(parent.packSize(), UINT32_MAX))};
+}
+
+namespace {
+std::string childPath(const std::string &relPath, uint8_t byte)
+{
+    return childShardPath(relPath, byte);
+}
+
+// A directory with neither MF nor a table of generation 0 holds no shard yet.
+Result<bool> holdsShardFiles(const Directory &dir)
+{
+    for (const auto &name : {std::string(kManifestFileName), tableFileName(0)}) {
+        auto st = dir.status(name);
+        if (!st)
+            return std::unexpected(st.error());
+        if (st->type != EntryType::Missing)
+            return true;
+    }
+    return false;
 }
 } // namespace
 
@@ -121,6 +144,18 @@ Result<std::optional<Store::Location>> Store::locate(const ContentId &cid)
     std::string rel;
     for (int depth = 0; depth <= kMaxDepth; ++depth) {
         auto s = shard(rel);
+        if (!s && depth > 0 && s.error().kind == ErrorKind::NotFound) {
+            // A child directory without shard files holds no blob (the
+            // reference would hydrate it on the way; a reader does not write).
+            auto dir = directoryOf(rel);
+            if (!dir)
+                return std::unexpected(dir.error());
+            auto holds = holdsShardFiles(*dir);
+            if (!holds)
+                return std::unexpected(holds.error());
+            if (!*holds)
+                break;
+        }
         if (!s)
             return std::unexpected(s.error());
         if (auto slot = (*s)->find(keyAtDepth(cid, depth)))
@@ -151,13 +186,70 @@ Result<std::optional<std::vector<uint8_t>>> Store::get(const ContentId &cid)
     return std::optional<std::vector<uint8_t>>(std::vector<uint8_t>(bytes->begin(), bytes->end()));
 }
 
+Result<Shard *> Store::writableShard(const std::string &relPath, const ShardGeometry &geometry)
+{
+    if (auto it = m_shards.find(relPath); it != m_shards.end())
+        return it->second.get();
+    auto dir = directoryOf(relPath);
+    if (!dir)
+        return std::unexpected(dir.error());
+    auto holds = holdsShardFiles(*dir);
+    if (!holds)
+        return std::unexpected(holds.error());
+    auto opened = Shard::open(std::move(*dir), Shard::Access::ReadWrite, *holds ? nullptr : &geometry);
+    if (!opened)
+        return std::unexpected(opened.error());
+    auto &slot = m_shards[relPath];
+    slot = std::make_unique<Shard>(std::move(*opened));
+    return slot.get();
+}
+
+Result<std::optional<Shard *>> Store::existingShard(const std::string &relPath)
+{
+    if (auto it = m_shards.find(relPath); it != m_shards.end())
+        return std::optional<Shard *>(it->second.get());
+    auto dir = directoryOf(relPath);
+    if (!dir)
+        return std::unexpected(dir.error());
+    auto holds = holdsShardFiles(*dir);
+    if (!holds)
+        return std::unexpected(holds.error());
+    if (!*holds)
+        return std::optional<Shard *>();
+    auto s = shard(relPath);
+    if (!s)
+        return std::unexpected(s.error());
+    return std::optional<Shard *>(*s);
+}
+
+Result<Shard *> Store::createChildShard(const std::string &relPath, uint8_t byte, const ShardGeometry &geometry)
+{
+    auto parentDir = directoryOf(relPath);
+    if (!parentDir)
+        return std::unexpected(parentDir.error());
+    const std::string childRel = childPath(relPath, byte);
+    const std::string name = childRel.substr(childRel.size() - 2);
+    auto made = parentDir->createChild(name);
+    if (!made)
+        return std::unexpected(made.error());
+    if (auto r = parentDir->sync(); !r)
+        return std::unexpected(r.error());
+    auto hydrated = Shard::open(std::move(*made), Shard::Access::ReadWrite, &geometry);
+    if (!hydrated)
+        return std::unexpected(hydrated.error());
+    auto &slot = m_shards[childRel];
+    slot = std::make_unique<Shard>(std::move(*hydrated));
+    return slot.get();
+}
+
 Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
 {
     if (m_access != Access::ReadWrite)
         return fail(ErrorKind::Invalid, m_path, "store is open read-only");
     std::string rel;
+    std::optional<ShardGeometry> parentGeometry;
     for (int depth = 0; depth <= kMaxDepth; ++depth) {
-        auto s = shard(rel);
+        auto s = parentGeometry ? writableShard(rel, *parentGeometry) : shard(rel);
         if (!s)
             return std::unexpected(s.error());
         Shard &here = **s;
@@ -174,6 +266,7 @@ Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
             if (!child)
                 return std::unexpected(child.error());
             if (*child) {
+                parentGeometry = childGeometry(here);
                 rel = childPath(rel, byte);
                 continue;
             }
@@ -186,23 +279,11 @@ Result<bool> Store::put(const ContentId &cid, std::span<const uint8_t> data)
                             + std::to_string(here.packSize()) + " bytes)");
                 }
                 // A new child shard, sized like its parent, as the reference does.
-                auto parentDir = directoryOf(rel);
-                if (!parentDir)
-                    return std::unexpected(parentDir.error());
-                const std::string childRel = childPath(rel, byte);
-                const std::string name = childRel.substr(childRel.size() - 2);
-                auto made = parentDir->createChild(name);
+                auto made = createChildShard(rel, byte, childGeometry(here));
                 if (!made)
                     return std::unexpected(made.error());
-                if (auto r = parentDir->sync(); !r)
-                    return std::unexpected(r.error());
-                const ShardGeometry geometry {
-                    here.capacity(), uint32_t(std::min<uint64_t>(here.packSize(), UINT32_MAX))};
-                auto hydrated = Shard::open(std::move(*made), Shard::Access::ReadWrite, &geometry);
-                if (!hydrated)
-                    return std::unexpected(hydrated.error());
-                m_shards[childRel] = std::make_unique<Shard>(std::move(*hydrated));
-                rel = childRel;
+                parentGeometry = childGeometry(here);
+                rel = childPath(rel, byte);
                 continue;
             }
         }

@@ -14,12 +14,17 @@
 namespace shardscope {
 
 using ContentId = std::array<uint8_t, 32>;
+struct StoreChanges;
 
 [[nodiscard]] std::optional<ContentId> contentIdFromHex(std::string_view hex);
 // The shard-local key of a content ID at trie depth `depth` (0..8).
 [[nodiscard]] Key keyAtDepth(const ContentId &cid, int depth);
 // True for a child shard's directory name: two lower-case hex digits.
 [[nodiscard]] bool isChildShardName(std::string_view name);
+// "ab" below "", "ab/cd" below "ab": the child shard for `byte` below relPath.
+[[nodiscard]] std::string childShardPath(const std::string &relPath, uint8_t byte);
+// A new child shard is sized like its parent, as the reference sizes it.
+[[nodiscard]] ShardGeometry childGeometry(const Shard &parent);
 
 class Store
 {
@@ -55,7 +60,20 @@ public:
     [[nodiscard]] Result<bool> remove(const ContentId &cid);
 
 private:
+    friend Result<void> commitStoreChanges(Store &, const StoreChanges &);
+
     Store(std::string path, Access access);
+    // The shard at relPath for writing. A directory without shard files (a
+    // child made by hand, or left empty by a writer that stopped) is
+    // hydrated with `geometry`, as the reference hydrates every shard it visits.
+    [[nodiscard]] Result<Shard *> writableShard(const std::string &relPath, const ShardGeometry &geometry);
+    // The shard at relPath for writing, or nullopt when its directory holds
+    // no shard files yet (nothing is created).
+    [[nodiscard]] Result<std::optional<Shard *>> existingShard(const std::string &relPath);
+    // Makes the child directory for `byte` below relPath durable in its
+    // parent and hydrates a shard in it.
+    [[nodiscard]] Result<Shard *> createChildShard(
+        const std::string &relPath, uint8_t byte, const ShardGeometry &geometry);
     // The directory of the shard at relPath, reached from the root one name
     // at a time without following links.
     [[nodiscard]] Result<Directory> directoryOf(const std::string &relPath) const;
