@@ -5,6 +5,7 @@
 #include "format.h"
 #include "json_writer.h"
 #include "sha256.h"
+#include "shard_lock.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -696,6 +697,11 @@ Result<RepairResult> applyRepair(const RepairPlan &plan)
     auto dir = Directory::open(plan.path);
     if (!dir)
         return std::unexpected(dir.error());
+    // A repair writes a generation and flips MF like any writer, so it waits
+    // its turn behind the shard's write lock.
+    auto lock = ShardLock::acquire(*dir);
+    if (!lock)
+        return std::unexpected(lock.error());
     auto manifest = ManifestFile::load(*dir);
     if (!manifest)
         return std::unexpected(manifest.error());

@@ -53,12 +53,22 @@ Result<void> validateChanges(const Shard &shard, const ShardChanges &changes)
     // takes entries only below that, however large its file is.
     const uint64_t limit = std::min<uint64_t>(shard.packSize(), kTombstoneOffset);
     const uint64_t freeBytes = limit > shard.nextOffset() ? limit - shard.nextOffset() : 0;
-    if (changes.appends.size() > freeSlots || bytes > freeBytes) {
-        const bool table = changes.appends.size() > freeSlots;
-        return fail(ErrorKind::Full, shard.path(),
-            std::string(table ? "table" : "pack") + " is too small for the changes: "
-                + std::to_string(changes.appends.size()) + " appends of " + std::to_string(bytes) + " bytes, but "
-                + std::to_string(freeSlots) + " table slots and " + std::to_string(freeBytes) + " pack bytes are free");
+    // Worded like a single append's refusal, naming the file that lacks room
+    // and where its free space starts, plus what the other file has free.
+    if (changes.appends.size() > freeSlots) {
+        const auto &table = shard.table().file().path();
+        return fail(ErrorKind::Full, table.empty() ? shard.path() : table,
+            "shard is full: " + std::to_string(changes.appends.size()) + " entries to append, "
+                + std::to_string(freeSlots) + " of " + std::to_string(capacity) + " table slots free ("
+                + std::to_string(freeBytes) + " pack bytes free)",
+            used * kTableEntrySize);
+    }
+    if (bytes > freeBytes) {
+        const auto &pack = shard.pack().file().path();
+        return fail(ErrorKind::Full, pack.empty() ? shard.path() : pack,
+            "shard is full: " + std::to_string(bytes) + " bytes to append, " + std::to_string(freeBytes)
+                + " bytes free in the pack (" + std::to_string(freeSlots) + " table slots free)",
+            shard.nextOffset());
     }
     return {};
 }

@@ -2,6 +2,7 @@
 
 #include "sha256.h"
 #include "shard.h"
+#include "shard_changes.h"
 #include "shard_dump.h"
 #include "store.h"
 
@@ -11,6 +12,7 @@
 #include <QSaveFile>
 #include <QTextStream>
 
+#include <climits>
 #include <cstdio>
 #include <optional>
 #include <unistd.h>
@@ -36,7 +38,20 @@ int usageError(const QString &command, const QString &message)
     return Usage;
 }
 
+namespace {
+// parse() with a range of positional argument counts.
+bool parseRange(QCommandLineParser &parser, const QString &command, const QStringList &args, int minPositionals,
+    int maxPositionals, int &status);
+} // namespace
+
 bool parse(QCommandLineParser &parser, const QString &command, const QStringList &args, int positionals, int &status)
+{
+    return parseRange(parser, command, args, positionals, positionals, status);
+}
+
+namespace {
+bool parseRange(QCommandLineParser &parser, const QString &command, const QStringList &args, int minPositionals,
+    int maxPositionals, int &status)
 {
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     parser.addHelpOption();
@@ -52,15 +67,18 @@ bool parse(QCommandLineParser &parser, const QString &command, const QStringList
         status = Ok;
         return false;
     }
-    if (parser.positionalArguments().size() != positionals) {
+    const auto count = parser.positionalArguments().size();
+    if (count < minPositionals || count > maxPositionals) {
         status = usageError(command,
             QStringLiteral("expected %1 argument(s), got %2")
-                .arg(positionals)
-                .arg(parser.positionalArguments().size()));
+                .arg(minPositionals == maxPositionals ? QString::number(minPositionals)
+                                                      : QStringLiteral("at least %1").arg(minPositionals))
+                .arg(count));
         return false;
     }
     return true;
 }
+} // namespace
 
 namespace {
 
@@ -71,6 +89,10 @@ using shardscope::Shard;
 int report(const Error &e)
 {
     err() << "shardscope-cli: " << QString::fromStdString(e.describe()) << Qt::endl;
+    if (e.kind == shardscope::ErrorKind::Locked)
+        err() << "shardscope-cli: a shard takes one writer at a time; nothing was written. Close the other "
+                 "writer (or leave its edit mode) and try again."
+              << Qt::endl;
     return Failed;
 }
 
@@ -299,14 +321,13 @@ int cmdAppend(const QStringList &argsIn)
     auto shard = Shard::openForWriting(path(parser.positionalArguments()[0]));
     if (!shard)
         return report(shard.error());
-    auto appended = shard->append(*key, bytesOf(*data));
-    if (!appended)
-        return report(appended.error());
-    if (!*appended) {
+    if (shard->exists(*key)) {
         out() << QString::fromStdString(key->toHex()) << " already present; nothing written" << Qt::endl;
         return Ok;
     }
-    if (auto r = shard->flush(); !r)
+    shardscope::ShardChanges changes;
+    changes.appends.push_back({*key, std::vector<uint8_t>(data->begin(), data->end())});
+    if (auto r = commitChanges(*shard, changes); !r)
         return report(r.error());
     const auto slot = shard->find(*key);
     out() << QString::fromStdString(key->toHex()) << " slot " << (slot ? *slot : 0) << " offset "
@@ -344,14 +365,18 @@ int cmdPut(const QStringList &argsIn)
     auto store = shardscope::Store::open(path(parser.positionalArguments()[0]), shardscope::Store::Access::ReadWrite);
     if (!store)
         return report(store.error());
-    auto put = store->put(*cid, bytesOf(*data));
-    if (!put)
-        return report(put.error());
     const QString hex = QString::fromStdString(shardscope::toHex(*cid));
-    if (!*put) {
+    auto before = store->locate(*cid);
+    if (!before)
+        return report(before.error());
+    if (*before) {
         out() << hex << " already present; nothing written" << Qt::endl;
         return Ok;
     }
+    shardscope::StoreChanges changes;
+    changes.puts.emplace_back(*cid, std::vector<uint8_t>(data->begin(), data->end()));
+    if (auto r = commitStoreChanges(*store, changes); !r)
+        return report(r.error());
     auto where = store->locate(*cid);
     out() << hex << " stored in "
           << (where && *where && !(*where)->relPath.empty() ? QString::fromStdString((*where)->relPath)
@@ -363,35 +388,58 @@ int cmdPut(const QStringList &argsIn)
 int cmdDelete(const QStringList &args)
 {
     QCommandLineParser parser;
+    parser.addOption(kStoreOption);
+    parser.addPositionalArgument(
+        QStringLiteral("DIR"), QStringLiteral("The shard (or, with --store, store) directory."));
+    parser.addPositionalArgument(QStringLiteral("KEYHEX..."),
+        QStringLiteral("Keys of 48 hex digits, or with --store content IDs of 64; all are deleted in one commit."));
     int status = Ok;
-    const auto a = parseAddress(parser, QStringLiteral("delete"), args, status);
-    if (!a)
+    if (!parseRange(parser, QStringLiteral("delete"), args, 2, INT_MAX, status))
         return status;
-    if (a->cid) {
-        auto store = shardscope::Store::open(path(a->dir), shardscope::Store::Access::ReadWrite);
+    const QString dir = parser.positionalArguments()[0];
+    const QStringList hexes = parser.positionalArguments().mid(1);
+    if (parser.isSet(kStoreOption)) {
+        shardscope::StoreChanges changes;
+        for (const QString &hex : hexes) {
+            const auto cid = shardscope::contentIdFromHex(hex.toStdString());
+            if (!cid)
+                return usageError(
+                    QStringLiteral("delete"), QStringLiteral("'%1' is not a content ID (64 hex digits)").arg(hex));
+            changes.deletes.push_back(*cid);
+        }
+        auto store = shardscope::Store::open(path(dir), shardscope::Store::Access::ReadWrite);
         if (!store)
             return report(store.error());
-        auto removed = store->remove(*a->cid);
-        if (!removed)
-            return report(removed.error());
-        if (!*removed)
-            return notFound(*a);
-        out() << a->hex << " deleted" << Qt::endl;
+        if (auto r = commitStoreChanges(*store, changes); !r)
+            return report(r.error());
+        for (const QString &hex : hexes)
+            out() << hex << " deleted" << Qt::endl;
+        out() << "pack bytes stay until each shard's next compaction" << Qt::endl;
         return Ok;
     }
-    auto shard = Shard::openForWriting(path(a->dir));
+    shardscope::ShardChanges changes;
+    for (const QString &hex : hexes) {
+        const auto key = Key::fromHex(hex.toStdString());
+        if (!key)
+            return usageError(QStringLiteral("delete"), QStringLiteral("'%1' is not a key (48 hex digits)").arg(hex));
+        changes.deletes.push_back(*key);
+    }
+    auto shard = Shard::openForWriting(path(dir));
     if (!shard)
         return report(shard.error());
-    const auto slot = shard->find(*a->key);
-    auto removed = shard->remove(*a->key);
-    if (!removed)
-        return report(removed.error());
-    if (!*removed)
-        return notFound(*a);
-    if (auto r = shard->flush(); !r)
-        return report(r.error());
-    out() << a->hex << " deleted (slot " << *slot << " is now a tombstone; its pack bytes stay until compaction)"
-          << Qt::endl;
+    std::vector<uint32_t> deletedSlots;
+    for (const Key &key : changes.deletes)
+        deletedSlots.push_back(shard->find(key).value_or(0));
+    auto result = commitChanges(*shard, changes);
+    if (!result)
+        return report(result.error());
+    for (size_t i = 0; i < deletedSlots.size(); ++i)
+        out() << hexes[qsizetype(i)] << " deleted (slot " << deletedSlots[i] << " is now a tombstone)" << Qt::endl;
+    out() << "committed as generation " << result->newGeneration << ", a copy of generation " << result->oldGeneration
+          << " with the tombstones; pack bytes stay until the next compaction" << Qt::endl;
+    if (result->retireError)
+        err() << "shardscope-cli: warning: the files of generation " << result->oldGeneration
+              << " could not be removed: " << QString::fromStdString(result->retireError->describe()) << Qt::endl;
     return Ok;
 }
 
@@ -527,12 +575,17 @@ const QList<Command> &commands()
         {"get", "get DIR KEYHEX [-o FILE]\n       shardscope-cli get --store STOREDIR CIDHEX [-o FILE]",
             "Write an entry's raw bytes to standard output or FILE.", cmdGet},
         {"append", "append DIR [--key KEYHEX] (--file F | --text S | -)",
-            "Append an entry and commit it. Without --key the key is the first 24 bytes of the data's sha256.",
+            "Append an entry past the committed end and commit it. Without --key the key is the first 24 bytes of "
+            "the data's sha256.",
             cmdAppend},
         {"put", "put --store STOREDIR [--cid CIDHEX] (--file F | --text S | -)",
             "Store a blob by content ID (default: the data's sha256), creating child shards as needed.", cmdPut},
-        {"delete", "delete DIR KEYHEX\n       shardscope-cli delete --store STOREDIR CIDHEX",
-            "Tombstone an entry and commit. Its pack bytes stay until the next compaction.", cmdDelete},
+        {"delete", "delete DIR KEYHEX...\n       shardscope-cli delete --store STOREDIR CIDHEX...",
+            "Tombstone one or more entries in one commit: a new generation holding a copy of the current one with "
+            "the tombstones (the files the current manifest names are never changed), after which the replaced "
+            "generation's files are removed. Pack bytes stay until the next compaction. With --store, each shard "
+            "holding one of the blobs commits its own deletes.",
+            cmdDelete},
         {"compact", "compact DIR [--table-slots N] [--pack-size BYTES] [--remove-old]",
             "Copy the live entries, sorted by key, into the next generation and commit it. The old generation's "
             "files stay unless --remove-old is given.",
@@ -576,7 +629,8 @@ QString usage()
     text += QStringLiteral(
         "\nErrors name the file and byte offset; exit status 0 on success, 1 when the operation "
         "fails, 2 on a wrong command line (check reports damage with its own statuses, see help check). "
-        "Read-only commands never write.\n");
+        "Read-only commands never write. Commands that write take the shard's write lock (flock on the shard "
+        "directory) and fail, naming the process holding it, while another writer has it.\n");
     return text;
 }
 

@@ -7,8 +7,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace {
 
@@ -107,6 +112,10 @@ private slots:
     void repairPreviousManifest();
     void repairCommandLine_data();
     void repairCommandLine();
+    void deleteSeveralKeysInOneCommit();
+    void storeDeleteSeveral();
+    void lockHeldRefusesWriters_data();
+    void lockHeldRefusesWriters();
 };
 
 void TestCli::dumpJsonMatchesReference_data()
@@ -323,14 +332,16 @@ void TestCli::compactKeepsLiveEntriesSorted()
     }
     // A full table: the reference refuses to compact it into the same size.
     const QString dropped = live.firstKey();
+    // The delete is committed as generation 1, a copy with the tombstone.
     QCOMPARE(cli({QStringLiteral("delete"), shard, dropped}).status, 0);
     live.remove(dropped);
+    QVERIFY(!QFileInfo::exists(shard + QStringLiteral("/00000000.slot")));
     const Run r = cli({QStringLiteral("compact"), shard});
     QCOMPARE(r.status, 0);
-    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000000.slot")));
-    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000001.pack")));
+    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000001.slot")));
+    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000002.pack")));
     const QJsonObject dumped = parseObject(cli({QStringLiteral("dump"), QStringLiteral("--json"), shard}).out);
-    QCOMPARE(dumped.value(QStringLiteral("gen")).toInt(), 1);
+    QCOMPARE(dumped.value(QStringLiteral("gen")).toInt(), 2);
     QCOMPARE(dumped.value(QStringLiteral("tombstones")).toInt(), 0);
     const QJsonArray entries = dumped.value(QStringLiteral("entries")).toArray();
     QCOMPARE(entries.size(), live.size());
@@ -340,8 +351,8 @@ void TestCli::compactKeepsLiveEntriesSorted()
         QCOMPARE(cli({QStringLiteral("get"), shard, key}).out, live.value(key));
     }
     QCOMPARE(cli({QStringLiteral("compact"), shard, QStringLiteral("--remove-old")}).status, 0);
-    QVERIFY(!QFileInfo::exists(shard + QStringLiteral("/00000001.slot")));
-    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000002.slot")));
+    QVERIFY(!QFileInfo::exists(shard + QStringLiteral("/00000002.slot")));
+    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000003.slot")));
 }
 
 void TestCli::storePutPlacesBlobs()
@@ -792,6 +803,138 @@ void TestCli::repairCommandLine()
     QVERIFY(cli({QStringLiteral("help")})
                 .out.contains(
                     "repair (--adopt-uncommitted | --rebuild | --previous-manifest) [--dry-run] [--out DIR] PATH"));
+}
+
+void TestCli::deleteSeveralKeysInOneCommit()
+{
+    QTemporaryDir tmp;
+    const QString shard = tmp.filePath(QStringLiteral("s"));
+    QVERIFY(hydrate(shard, 8, 256));
+    QStringList keys;
+    for (const char *t : {"zero", "one", "two", "three"}) {
+        QCOMPARE(cli({QStringLiteral("append"), shard, QStringLiteral("--text"), QLatin1String(t)}).status, 0);
+        keys << keyOf(t);
+    }
+    Run r = cli({QStringLiteral("delete"), shard, keys[0], keys[2]});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(r.out.contains("generation 1"), r.out.constData());
+    // One commit: one new generation, the replaced one's files gone.
+    QVERIFY(!QFileInfo::exists(shard + QStringLiteral("/00000000.slot")));
+    QVERIFY(!QFileInfo::exists(shard + QStringLiteral("/00000000.pack")));
+    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000001.slot")));
+    const QJsonObject dumped = parseObject(cli({QStringLiteral("dump"), QStringLiteral("--json"), shard}).out);
+    QCOMPARE(dumped.value(QStringLiteral("gen")).toInt(), 1);
+    QCOMPARE(dumped.value(QStringLiteral("table_len")).toInt(), 4);
+    QCOMPARE(dumped.value(QStringLiteral("live")).toInt(), 2);
+    QCOMPARE(dumped.value(QStringLiteral("tombstones")).toInt(), 2);
+    QCOMPARE(cli({QStringLiteral("get"), shard, keys[1]}).out, QByteArray("one"));
+    QCOMPARE(cli({QStringLiteral("get"), shard, keys[3]}).out, QByteArray("three"));
+    QCOMPARE(cli({QStringLiteral("get"), shard, keys[0]}).status, 1);
+    QCOMPARE(cli({QStringLiteral("check"), shard}).status, 0);
+
+    // One key that is not live refuses the whole command; nothing changes.
+    const auto before = snapshot(shard);
+    r = cli({QStringLiteral("delete"), shard, keys[1], keys[2]});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains(keys[2].toLatin1()), r.err.constData());
+    QCOMPARE(snapshot(shard), before);
+    QCOMPARE(cli({QStringLiteral("get"), shard, keys[1]}).out, QByteArray("one"));
+    // A malformed key is a usage error before anything is opened.
+    QCOMPARE(cli({QStringLiteral("delete"), shard, keys[1], QStringLiteral("xyz")}).status, 2);
+    QCOMPARE(cli({QStringLiteral("delete"), shard}).status, 2);
+}
+
+void TestCli::storeDeleteSeveral()
+{
+    QTemporaryDir tmp;
+    const QString store = tmp.filePath(QStringLiteral("store"));
+    QVERIFY(hydrate(store, 2, 1024));
+    QStringList cids;
+    for (int i = 0; i < 8; ++i) {
+        const QByteArray data = QByteArray("blob ") + QByteArray::number(i);
+        QCOMPARE(cli({QStringLiteral("put"), QStringLiteral("--store"), store, QStringLiteral("--text"),
+                         QString::fromLatin1(data)})
+                     .status,
+            0);
+        cids << QString::fromLatin1(QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex());
+    }
+    Run r = cli(
+        {QStringLiteral("put"), QStringLiteral("--store"), store, QStringLiteral("--text"), QStringLiteral("blob 3")});
+    QCOMPARE(r.status, 0);
+    QVERIFY(r.out.contains("already present"));
+    // Blobs in the root and in children, deleted by one command.
+    r = cli({QStringLiteral("delete"), QStringLiteral("--store"), store, cids[0], cids[5], cids[7]});
+    QCOMPARE(r.status, 0);
+    for (int i = 0; i < 8; ++i) {
+        const Run g = cli({QStringLiteral("get"), QStringLiteral("--store"), store, cids[i]});
+        const bool deleted = i == 0 || i == 5 || i == 7;
+        QCOMPARE(g.status, deleted ? 1 : 0);
+        if (!deleted)
+            QCOMPARE(g.out, QByteArray("blob ") + QByteArray::number(i));
+    }
+    QCOMPARE(cli({QStringLiteral("check"), QStringLiteral("--store"), store}).status, 0);
+    const auto before = snapshot(store);
+    r = cli({QStringLiteral("delete"), QStringLiteral("--store"), store, cids[1], cids[0]});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains(cids[0].toLatin1()), r.err.constData());
+    QCOMPARE(snapshot(store), before);
+}
+
+void TestCli::lockHeldRefusesWriters_data()
+{
+    QTest::addColumn<QStringList>("args"); // DIR stands for the shard (or store root)
+    const QString dir = QStringLiteral("DIR");
+    const QString key = keyOf("kept");
+    QTest::newRow("append") << QStringList {
+        QStringLiteral("append"), dir, QStringLiteral("--text"), QStringLiteral("new")};
+    QTest::newRow("delete") << QStringList {QStringLiteral("delete"), dir, key};
+    QTest::newRow("compact") << QStringList {QStringLiteral("compact"), dir};
+    QTest::newRow("hydrate") << QStringList {QStringLiteral("hydrate"), dir};
+    QTest::newRow("put --store") << QStringList {
+        QStringLiteral("put"), QStringLiteral("--store"), dir, QStringLiteral("--text"), QStringLiteral("new")};
+    QTest::newRow("delete --store") << QStringList {QStringLiteral("delete"), QStringLiteral("--store"), dir,
+        QString::fromLatin1(QCryptographicHash::hash("kept", QCryptographicHash::Sha256).toHex())};
+}
+
+// While another process holds the shard's write lock (here this test, with
+// the same flock on the directory), every writing command fails with a
+// message naming the holder, writes nothing, and readers go on working.
+void TestCli::lockHeldRefusesWriters()
+{
+    QFETCH(QStringList, args);
+    QTemporaryDir tmp;
+    const QString shard = tmp.filePath(QStringLiteral("s"));
+    QVERIFY(hydrate(shard, 8, 256));
+    QCOMPARE(
+        cli({QStringLiteral("put"), QStringLiteral("--store"), shard, QStringLiteral("--text"), QStringLiteral("kept")})
+            .status,
+        0);
+    args.replaceInStrings(QRegularExpression(QStringLiteral("^DIR$")), shard);
+
+    const int fd = ::open(QFile::encodeName(shard).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    QVERIFY(fd >= 0);
+    QVERIFY(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+    QFile commFile(QStringLiteral("/proc/self/comm"));
+    QVERIFY(commFile.open(QIODevice::ReadOnly));
+    const QByteArray holder = "pid " + QByteArray::number(::getpid()) + " (" + commFile.readAll().trimmed() + ")";
+    const auto before = snapshot(shard);
+    const Run r = cli(args);
+    const Run reader = cli({QStringLiteral("get"), QStringLiteral("--store"), shard,
+        QString::fromLatin1(QCryptographicHash::hash("kept", QCryptographicHash::Sha256).toHex())});
+    const Run checker = cli({QStringLiteral("check"), shard});
+    const auto after = snapshot(shard);
+    ::close(fd); // releases the lock
+
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains("locked for writing by " + holder), r.err.constData());
+    QVERIFY2(r.err.contains(QFile::encodeName(shard)), r.err.constData());
+    QCOMPARE(after, before);
+    QCOMPARE(reader.status, 0);
+    QCOMPARE(reader.out, QByteArray("kept"));
+    QCOMPARE(checker.status, 0);
+    // Released: the same command now goes through.
+    const Run again = cli(args);
+    QVERIFY2(again.status == 0, again.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

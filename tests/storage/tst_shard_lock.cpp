@@ -4,6 +4,7 @@
 // refused; the lock goes with the shard object and with a killed process.
 #include "test_support.h"
 
+#include "repair.h"
 #include "shard.h"
 #include "shard_lock.h"
 #include "store.h"
@@ -218,6 +219,41 @@ private slots:
         QCOMPARE(ShardLock::holder(*d), std::nullopt);
         auto after = Shard::openForWriting(str(m_dir));
         CHECK_OK(after);
+    }
+
+    void repairWaitsForTheLock()
+    {
+        {
+            auto shard = Shard::openForWriting(str(m_dir));
+            CHECK_OK(shard);
+            const std::vector<uint8_t> data {7, 7};
+            COMPARE_OK(shard->append(Key({7, 8, 9}), data), true);
+            CHECK_OK(shard->flush());
+        }
+        // The active copy says one slot: the second is uncommitted, and
+        // adopting it is a repair that writes.
+        const QByteArray mf = readFile(m_dir + "/MF");
+        const int active = readU64(mf, 32) > readU64(mf, 0) ? 1 : 0;
+        QVERIFY(patchFile(m_dir + "/MF", active * 32 + 12, u32le(1)));
+        auto plan = planRepair(str(m_dir), RepairKind::AdoptUncommitted);
+        CHECK_OK(plan);
+        QVERIFY(!plan->nothingToDo);
+        const auto before = snapshotTree(m_dir);
+        {
+            auto writer = Shard::openReadOnly(str(m_dir));
+            CHECK_OK(writer);
+            auto d = Directory::open(str(m_dir));
+            CHECK_OK(d);
+            auto held = ShardLock::acquire(*d);
+            CHECK_OK(held);
+            auto refused = applyRepair(*plan);
+            CHECK_ERROR(refused, ErrorKind::Locked);
+            QCOMPARE(snapshotTree(m_dir), before);
+        }
+        CHECK_OK(applyRepair(*plan));
+        auto repaired = Shard::openReadOnly(str(m_dir));
+        CHECK_OK(repaired);
+        QVERIFY(repaired->exists(Key({7, 8, 9})));
     }
 
     void childRefusedWhileThisProcessHolds()
