@@ -114,7 +114,12 @@ bool SlotFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceP
 {
     if (!m_slots || sourceParent.isValid())
         return QSortFilterProxyModel::filterAcceptsRow(sourceRow, sourceParent);
-    if (!isStateVisible(m_slots->stateAt(sourceRow)))
+    // Staged edits are shown whatever states are chosen: hiding what is
+    // about to be written would be worse than any clutter. The key prefix,
+    // a search, still applies to them.
+    using S = SlotTableModel::SlotState;
+    const S state = m_slots->stateAt(sourceRow);
+    if (state != S::PendingAppend && state != S::PendingDelete && !isStateVisible(state))
         return false;
     return keyMatches(sourceRow);
 }

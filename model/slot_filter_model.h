@@ -1,5 +1,6 @@
 // The proxy between a SlotTableModel and the slot table view: shows the slots
-// of the chosen states (uncommitted ones hidden until asked for), narrows
+// of the chosen states (uncommitted ones hidden until asked for; staged edits
+// always shown), narrows
 // them to keys starting with a hex prefix, and sorts by any column by
 // comparing the raw entries through SlotTableModel's accessors, with no
 // QVariant or QString per comparison, so a full 32768-slot table sorts by

@@ -1,6 +1,9 @@
 #include "slot_table_model.h"
 
+#include "edit_session.h"
 #include "shard.h"
+
+#include <QFont>
 
 #include <algorithm>
 
@@ -46,6 +49,113 @@ void SlotTableModel::setShard(const Shard *shard)
         m_kinds.assign(m_committed + m_uncommitted.size(), ContentKind::Unknown);
     }
     endResetModel();
+}
+
+void SlotTableModel::setEditSession(const EditSession *session)
+{
+    beginResetModel();
+    for (const auto &c : std::as_const(m_sessionConnections))
+        disconnect(c);
+    m_sessionConnections.clear();
+    m_session = session;
+    if (session)
+        connectSession();
+    endResetModel();
+}
+
+void SlotTableModel::connectSession()
+{
+    const EditSession *s = m_session;
+    // Rows are only inserted and removed while the session edits this
+    // model's shard; sessionApplies() gives the same answer before and after
+    // each pair of signals, since neither shard changes in between.
+    //
+    // A pending row stands for a slot position (table_len + i), not for an
+    // append: inserting or dropping a staged append in the middle moves the
+    // later ones to other slots and offsets. So rows come and go at the end,
+    // and the rows from the edit on report changed data.
+    m_sessionConnections << connect(s, &EditSession::appendsAboutToBeInserted, this, [this](int first, int last) {
+        if (!sessionApplies())
+            return;
+        const int end = firstPendingRow() + pendingRowCount();
+        beginInsertRows({}, end, end + (last - first));
+    });
+    m_sessionConnections << connect(s, &EditSession::appendsInserted, this, [this](int first, int last) {
+        if (!sessionApplies())
+            return;
+        endInsertRows();
+        const int movedEnd = firstPendingRow() + pendingRowCount() - (last - first + 1);
+        if (firstPendingRow() + first < movedEnd)
+            Q_EMIT dataChanged(index(firstPendingRow() + first, 0), index(movedEnd - 1, ColumnCount - 1));
+    });
+    m_sessionConnections << connect(s, &EditSession::appendsAboutToBeRemoved, this, [this](int first, int last) {
+        if (!sessionApplies())
+            return;
+        const int end = firstPendingRow() + pendingRowCount();
+        beginRemoveRows({}, end - (last - first + 1), end - 1);
+    });
+    m_sessionConnections << connect(s, &EditSession::appendsRemoved, this, [this](int first, int) {
+        if (!sessionApplies())
+            return;
+        endRemoveRows();
+        const int end = firstPendingRow() + pendingRowCount();
+        if (firstPendingRow() + first < end)
+            Q_EMIT dataChanged(index(firstPendingRow() + first, 0), index(end - 1, ColumnCount - 1));
+    });
+    m_sessionConnections << connect(s, &EditSession::deletionMarksChanged, this, &SlotTableModel::marksChanged);
+    m_sessionConnections << connect(s, &EditSession::sessionAboutToBeReset, this, [this] { beginResetModel(); });
+    m_sessionConnections << connect(s, &EditSession::sessionReset, this, [this] { endResetModel(); });
+    m_sessionConnections << connect(s, &QObject::destroyed, this, [this] {
+        beginResetModel();
+        m_session = nullptr;
+        m_sessionConnections.clear();
+        endResetModel();
+    });
+}
+
+void SlotTableModel::marksChanged(const QList<uint32_t> &slotList)
+{
+    if (!sessionApplies() || slotList.isEmpty())
+        return;
+    // One signal for the span: a selection of thousands of rows marked at
+    // once must not cost thousands of signals through the proxy.
+    uint32_t lo = UINT32_MAX;
+    uint32_t hi = 0;
+    for (uint32_t slot : slotList) {
+        if (slot >= m_committed)
+            continue;
+        lo = std::min(lo, slot);
+        hi = std::max(hi, slot);
+    }
+    if (lo <= hi)
+        Q_EMIT dataChanged(index(int(lo), 0), index(int(hi), ColumnCount - 1));
+}
+
+bool SlotTableModel::sessionApplies() const
+{
+    return m_session && m_shard && m_session->shard() == m_shard;
+}
+
+int SlotTableModel::pendingRowCount() const
+{
+    return sessionApplies() ? int(m_session->pendingAppends().size()) : 0;
+}
+
+uint32_t SlotTableModel::pendingSlotAt(int row) const
+{
+    return m_session->pendingSlot(row - firstPendingRow());
+}
+
+Entry SlotTableModel::pendingEntryAt(int row) const
+{
+    const int i = row - firstPendingRow();
+    const auto &a = m_session->pendingAppends()[i];
+    return Entry {a.key, uint32_t(m_session->pendingOffset(i)), uint32_t(a.data.size())};
+}
+
+const QByteArray &SlotTableModel::pendingData(int row) const
+{
+    return m_session->pendingAppends()[row - firstPendingRow()].data;
 }
 
 void SlotTableModel::findUncommitted()
@@ -152,6 +262,10 @@ QString SlotTableModel::stateName(SlotState state)
         return tr("damaged");
     case SlotState::Uncommitted:
         return tr("uncommitted");
+    case SlotState::PendingAppend:
+        return tr("new (unsaved)");
+    case SlotState::PendingDelete:
+        return tr("deleting (unsaved)");
     }
     return {};
 }
@@ -160,7 +274,7 @@ int SlotTableModel::rowCount(const QModelIndex &parent) const
 {
     // The capacity of a table file of at most 4 GiB is below 2^27, so the
     // count always fits an int.
-    return parent.isValid() || !m_shard ? 0 : int(m_committed + m_uncommitted.size());
+    return parent.isValid() || !m_shard ? 0 : int(m_committed + m_uncommitted.size()) + pendingRowCount();
 }
 
 int SlotTableModel::columnCount(const QModelIndex &parent) const
@@ -198,7 +312,9 @@ SlotTableModel::Damage SlotTableModel::damageAt(int row) const
 SlotTableModel::SlotState SlotTableModel::stateAt(int row) const
 {
     if (row >= int(m_committed))
-        return SlotState::Uncommitted;
+        return row >= firstPendingRow() ? SlotState::PendingAppend : SlotState::Uncommitted;
+    if (m_session && sessionApplies() && m_session->isMarkedForDeletion(uint32_t(row)))
+        return SlotState::PendingDelete;
     const Entry entry = slotEntry(uint32_t(row));
     if (entry.isTombstone())
         return SlotState::Tombstone;
@@ -217,6 +333,13 @@ bool SlotTableModel::hasBytes(const Entry &entry, SlotState state, Damage damage
 
 ContentKind SlotTableModel::contentKindAt(int row) const
 {
+    if (row >= firstPendingRow()) {
+        // Staged bytes are in memory; sniffing them again is cheap.
+        const QByteArray &data = pendingData(row);
+        return sniffContent(
+            QByteArrayView(data).first(std::min<qsizetype>(data.size(), kSniffSampleSize)), qint64(data.size()))
+            .kind;
+    }
     ContentKind &cached = m_kinds[size_t(row)];
     if (cached != ContentKind::Unknown)
         return cached;
@@ -238,9 +361,13 @@ int SlotTableModel::rowForSlot(uint32_t slot) const
     if (slot < m_committed)
         return int(slot);
     const auto it = std::lower_bound(m_uncommitted.begin(), m_uncommitted.end(), slot);
-    if (it == m_uncommitted.end() || *it != slot)
-        return -1;
-    return int(m_committed + size_t(it - m_uncommitted.begin()));
+    if (it != m_uncommitted.end() && *it == slot)
+        return int(m_committed + size_t(it - m_uncommitted.begin()));
+    // A staged append's future slot, unless an uncommitted row has it now.
+    const int pending = pendingRowCount();
+    if (pending > 0 && slot >= m_session->pendingSlot(0) && slot - m_session->pendingSlot(0) < uint32_t(pending))
+        return firstPendingRow() + int(slot - m_session->pendingSlot(0));
+    return -1;
 }
 
 QVariant SlotTableModel::data(const QModelIndex &index, int role) const
@@ -254,7 +381,8 @@ QVariant SlotTableModel::data(const QModelIndex &index, int role) const
 
     const int row = index.row();
     const uint32_t slot = slotAt(row);
-    const Entry entry = slotEntry(slot);
+    const bool pending = row >= firstPendingRow();
+    const Entry entry = pending ? pendingEntryAt(row) : slotEntry(slot);
 
     switch (role) {
     case Qt::DisplayRole:
@@ -273,8 +401,27 @@ QVariant SlotTableModel::data(const QModelIndex &index, int role) const
         return sortData(entry, row, index.column(), slot);
     case ContentKindRole:
         return int(contentKindAt(row));
+    case PendingIndexRole:
+        return pending ? row - firstPendingRow() : -1;
+    case Qt::FontRole: {
+        const SlotState state = stateAt(row);
+        if (state != SlotState::PendingAppend && state != SlotState::PendingDelete)
+            return {};
+        QFont font;
+        font.setItalic(state == SlotState::PendingAppend);
+        font.setStrikeOut(state == SlotState::PendingDelete);
+        return font;
+    }
     case DefinitionRole:
     case PreviewRole: {
+        if (pending) {
+            const QByteArray &data = pendingData(row);
+            if (role == DefinitionRole) {
+                const auto n = std::min<qsizetype>(data.size(), kSniffSampleSize);
+                return sniffContent(QByteArrayView(data).first(n), qint64(data.size())).definition;
+            }
+            return data.left(kPreviewLimit);
+        }
         if (!hasBytes(entry, stateAt(row), damageAt(row)))
             return {};
         const auto bytes = m_shard->data(entry);
@@ -345,6 +492,16 @@ QString SlotTableModel::toolTip(const Entry &entry, SlotState state, Damage dama
 {
     QString tip;
     switch (state) {
+    case SlotState::PendingAppend:
+        tip = tr("Slot %1: a staged append, not yet written. Write Changes puts it here; Undo or Revert Changes "
+                 "drops it.")
+                  .arg(slot);
+        break;
+    case SlotState::PendingDelete:
+        tip = tr("Slot %1: marked for deletion, not yet written. Write Changes turns it into a tombstone (its "
+                 "bytes stay in the pack until compaction); Undo or Revert Changes keeps it.")
+                  .arg(slot);
+        break;
     case SlotState::Tombstone:
         return tr("Slot %1: tombstone (offset 0xffffffff); the entry was deleted and its pack bytes are unreferenced")
             .arg(slot);
@@ -423,7 +580,8 @@ QVariant SlotTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Index of the 32-byte slot in the table file");
         case StateColumn:
             return tr("live; tombstone (deleted); damaged (outside the pack, zero key, or overlapping another "
-                      "entry); uncommitted (past table_len, never committed)");
+                      "entry); uncommitted (past table_len, never committed); new or deleting (staged edits, not "
+                      "yet written)");
         case KeyColumn:
             return tr("The 24-byte key in hex, as stored; sorting follows the format's order (three little-endian "
                       "words, word 0 first)");

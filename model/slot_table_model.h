@@ -22,6 +22,7 @@
 
 namespace shardscope {
 
+class EditSession;
 class Shard;
 
 class SlotTableModel : public QAbstractTableModel
@@ -41,6 +42,11 @@ public:
         Damaged,
         // Past table_len: written by an append that was never committed.
         Uncommitted,
+        // Staged in the EditSession, not yet written: a new entry (a row
+        // after all the others) ...
+        PendingAppend,
+        // ... or a committed live slot marked for deletion.
+        PendingDelete,
     };
     Q_ENUM(SlotState)
 
@@ -65,6 +71,10 @@ public:
         // The KSyntaxHighlighting definition name the entry's content asks for
         // ("JSON", "Bash", "None", ...); empty for entries without bytes.
         DefinitionRole,
+        // For a PendingAppend row its index in EditSession::pendingAppends()
+        // (int); -1 for every other row. The row's SlotRole is the slot the
+        // append will take, which on disk may hold anything until written.
+        PendingIndexRole,
     };
 
     // Enough for a preview pane; keeps PreviewRole cheap on large entries.
@@ -76,6 +86,17 @@ public:
     // and overlapping entries (a sort of the committed live ranges).
     void setShard(const Shard *shard);
     [[nodiscard]] const Shard *shard() const { return m_shard; }
+
+    // Shows the session's staged changes while its shard is this model's:
+    // staged appends as rows after the others, committed slots marked for
+    // deletion as PendingDelete. Follows the session's signals with row
+    // inserts and removals; nullptr stops. The model does not own it.
+    void setEditSession(const EditSession *session);
+    [[nodiscard]] const EditSession *editSession() const { return m_session; }
+    // Rows of staged appends (0 without a session for this shard); they
+    // follow the committed and the uncommitted rows.
+    [[nodiscard]] int pendingRowCount() const;
+    [[nodiscard]] int firstPendingRow() const { return int(m_committed + m_uncommitted.size()); }
 
     [[nodiscard]] static QString stateName(SlotState state);
 
@@ -91,12 +112,20 @@ public:
     // Preconditions: a shard is set and 0 <= row < rowCount().
     [[nodiscard]] uint32_t slotAt(int row) const
     {
-        return row < int(m_committed) ? uint32_t(row) : m_uncommitted[size_t(row) - m_committed];
+        if (row < int(m_committed))
+            return uint32_t(row);
+        const size_t i = size_t(row) - m_committed;
+        return i < m_uncommitted.size() ? m_uncommitted[i] : pendingSlotAt(row);
     }
-    [[nodiscard]] Entry entryAt(int row) const { return slotEntry(slotAt(row)); }
+    [[nodiscard]] Entry entryAt(int row) const
+    {
+        return row >= firstPendingRow() ? pendingEntryAt(row) : slotEntry(slotAt(row));
+    }
     // The key alone, for sorting: reads only the 24 key bytes.
     [[nodiscard]] Key keyAt(int row) const
     {
+        if (row >= firstPendingRow())
+            return pendingEntryAt(row).key;
         const uint32_t slot = slotAt(row);
         if (m_rawTable)
             return rawKey(m_rawTable + size_t(slot) * kTableEntrySize);
@@ -117,6 +146,15 @@ public:
     [[nodiscard]] std::optional<uint32_t> overlapPartner(uint32_t slot) const;
 
 private:
+    // Out of line: only staged rows take these paths.
+    [[nodiscard]] uint32_t pendingSlotAt(int row) const;
+    // The entry as it will be written: key, offset and length.
+    [[nodiscard]] Entry pendingEntryAt(int row) const;
+    [[nodiscard]] const QByteArray &pendingData(int row) const;
+    [[nodiscard]] bool sessionApplies() const;
+    void connectSession();
+    void marksChanged(const QList<uint32_t> &slotList);
+
     // Entry::decode inlined: it lives in another library, and sorting calls
     // it about a million times.
     [[nodiscard]] static Key rawKey(const uint8_t *p) { return Key({loadU64(p), loadU64(p + 8), loadU64(p + 16)}); }
@@ -152,6 +190,8 @@ private:
     std::vector<std::pair<uint32_t, uint32_t>> m_overlapPartners;
     // ContentKind per row; Unknown until the row's type is asked for.
     mutable std::vector<ContentKind> m_kinds;
+    const EditSession *m_session = nullptr;
+    QList<QMetaObject::Connection> m_sessionConnections;
 };
 
 } // namespace shardscope

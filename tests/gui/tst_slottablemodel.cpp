@@ -1,6 +1,7 @@
 // SlotTableModel over the reference fixtures: the rows must say what the
 // reference's own read-back (NAME.expect.json) says, and the model must
 // satisfy QAbstractItemModelTester throughout.
+#include "edit_session.h"
 #include "format.h"
 #include "shard.h"
 #include "shard_summary.h"
@@ -10,12 +11,14 @@
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFont>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTest>
+#include <QUndoStack>
 
 #include <algorithm>
 #include <random>
@@ -141,7 +144,256 @@ private Q_SLOTS:
     void filterSortsEveryColumn_data();
     void filterSortsEveryColumn();
     void sortByKeyBenchmark();
+    void pendingAppendRows();
+    void pendingDeleteRows();
+    void pendingRowsFollowUndoAndRevert();
+    void pendingRowsThroughFilter();
+    void sessionOfAnotherShard();
 };
+
+namespace {
+
+// The tombstones fixture read-only with a model and a session on it; the
+// session only stages, so the fixture itself is never written.
+struct EditFixture {
+    std::optional<Shard> shard;
+    SlotTableModel model;
+    EditSession session;
+    uint32_t live = 0; // a live slot
+    uint32_t tombstone = 0;
+
+    bool open()
+    {
+        auto s = Shard::openReadOnly(fixturePath(QStringLiteral("tombstones")).toStdString());
+        if (!s)
+            return false;
+        shard.emplace(std::move(*s));
+        model.setShard(&*shard);
+        session.setShard(&*shard);
+        model.setEditSession(&session);
+        bool haveLive = false, haveTomb = false;
+        for (uint32_t slot = 0; slot < shard->slotCount(); ++slot) {
+            const Entry e = shard->entry(slot);
+            if (e.isTombstone() && !haveTomb) {
+                tombstone = slot;
+                haveTomb = true;
+            } else if (!e.isTombstone() && e.len > 0 && !haveLive) {
+                live = slot;
+                haveLive = true;
+            }
+        }
+        return haveLive && haveTomb;
+    }
+};
+
+Key pendingKey(uint64_t n)
+{
+    return Key({0xabcdef00u + n, n, 0x99});
+}
+
+} // namespace
+
+void TestSlotTableModel::pendingAppendRows()
+{
+    EditFixture f;
+    QAbstractItemModelTester tester(&f.model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QVERIFY(f.open());
+    const int base = f.model.rowCount();
+    QCOMPARE(base, int(f.shard->slotCount()));
+    QCOMPARE(f.model.pendingRowCount(), 0);
+    QSignalSpy inserted(&f.model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&f.model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy reset(&f.model, &QAbstractItemModel::modelReset);
+
+    const QByteArray json("{\"a\": [1, 2, 3]}\n");
+    QVERIFY(f.session.stageAppend(pendingKey(1), json));
+    QVERIFY(f.session.stageAppend(pendingKey(2), QByteArray(300, 'z')));
+    QCOMPARE(inserted.count(), 2);
+    QCOMPARE(inserted.first().at(1).toInt(), base);
+    QCOMPARE(inserted.last().at(1).toInt(), base + 1);
+    QCOMPARE(reset.count(), 0);
+    QCOMPARE(f.model.rowCount(), base + 2);
+    QCOMPARE(f.model.pendingRowCount(), 2);
+
+    const int row = base;
+    using S = SlotTableModel::SlotState;
+    QCOMPARE(cell(f.model, row, 0, SlotTableModel::StateRole).toInt(), int(S::PendingAppend));
+    QCOMPARE(f.model.stateAt(row), S::PendingAppend);
+    QCOMPARE(cell(f.model, row, SlotTableModel::SlotColumn).toUInt(), f.shard->tableLen());
+    QCOMPARE(cell(f.model, row, 0, SlotTableModel::SlotRole).toUInt(), f.shard->tableLen());
+    QCOMPARE(cell(f.model, row, SlotTableModel::KeyColumn).toString(), QString::fromStdString(pendingKey(1).toHex()));
+    QCOMPARE(cell(f.model, row, SlotTableModel::OffsetColumn).toULongLong(), f.shard->nextOffset());
+    QCOMPARE(cell(f.model, row, SlotTableModel::LenColumn).toInt(), json.size());
+    QCOMPARE(cell(f.model, row + 1, SlotTableModel::OffsetColumn).toULongLong(), f.shard->nextOffset() + json.size());
+    QCOMPARE(cell(f.model, row, 0, SlotTableModel::PendingIndexRole).toInt(), 0);
+    QCOMPARE(cell(f.model, row + 1, 0, SlotTableModel::PendingIndexRole).toInt(), 1);
+    QCOMPARE(cell(f.model, 0, 0, SlotTableModel::PendingIndexRole).toInt(), -1);
+    // Preview and type from the staged bytes, not from the table.
+    QCOMPARE(cell(f.model, row, 0, SlotTableModel::PreviewRole).toByteArray(), json);
+    QCOMPARE(cell(f.model, row, 0, SlotTableModel::ContentKindRole).toInt(), int(ContentKind::Json));
+    QCOMPARE(cell(f.model, row, 0, SlotTableModel::DefinitionRole).toString(), QStringLiteral("JSON"));
+    QCOMPARE(cell(f.model, row, SlotTableModel::TypeColumn).toString(), contentKindName(ContentKind::Json));
+    // Looks: italic, and a tooltip that says it is not on disk.
+    const QFont font = cell(f.model, row, 0, Qt::FontRole).value<QFont>();
+    QVERIFY(font.italic());
+    QVERIFY(!font.strikeOut());
+    QVERIFY(!cell(f.model, 0, 0, Qt::FontRole).isValid());
+    const QString tip = cell(f.model, row, 0, Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("not yet written")), qPrintable(tip));
+    QCOMPARE(f.model.rowForSlot(f.shard->tableLen() + 1), row + 1);
+
+    // Dropping the first staged append: a pending row stands for a slot, so
+    // the last row goes and the second append now shows in the first row,
+    // at the first one's slot and offset.
+    QSignalSpy changed(&f.model, &QAbstractItemModel::dataChanged);
+    QVERIFY(f.session.unstageAppend(0));
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.last().at(1).toInt(), base + 1);
+    QCOMPARE(f.model.rowCount(), base + 1);
+    QCOMPARE(cell(f.model, row, SlotTableModel::KeyColumn).toString(), QString::fromStdString(pendingKey(2).toHex()));
+    QCOMPARE(cell(f.model, row, SlotTableModel::OffsetColumn).toULongLong(), f.shard->nextOffset());
+    QCOMPARE(cell(f.model, row, SlotTableModel::LenColumn).toInt(), 300);
+    QVERIFY(changed.count() >= 1);
+    // Undo puts it back in the middle: a row added at the end, the first
+    // row shows the first append again.
+    f.session.undoStack()->undo();
+    QCOMPARE(inserted.count(), 3);
+    QCOMPARE(inserted.last().at(1).toInt(), base + 1);
+    QCOMPARE(cell(f.model, row, SlotTableModel::KeyColumn).toString(), QString::fromStdString(pendingKey(1).toHex()));
+    QCOMPARE(
+        cell(f.model, row + 1, SlotTableModel::KeyColumn).toString(), QString::fromStdString(pendingKey(2).toHex()));
+    QCOMPARE(reset.count(), 0);
+}
+
+void TestSlotTableModel::pendingDeleteRows()
+{
+    EditFixture f;
+    QAbstractItemModelTester tester(&f.model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QVERIFY(f.open());
+    QSignalSpy changed(&f.model, &QAbstractItemModel::dataChanged);
+    QVERIFY(f.session.stageDelete({f.live}));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.last().at(0).toModelIndex().row(), int(f.live));
+    const int row = int(f.live);
+    QCOMPARE(f.model.stateAt(row), SlotTableModel::SlotState::PendingDelete);
+    QCOMPARE(cell(f.model, row, SlotTableModel::StateColumn).toString(),
+        SlotTableModel::stateName(SlotTableModel::SlotState::PendingDelete));
+    QVERIFY(cell(f.model, row, 0, Qt::FontRole).value<QFont>().strikeOut());
+    QVERIFY(!cell(f.model, row, 0, Qt::FontRole).value<QFont>().italic());
+    QVERIFY(cell(f.model, row, 0, Qt::ToolTipRole).toString().contains(QStringLiteral("not yet written")));
+    // Its bytes are still there to look at.
+    QCOMPARE(cell(f.model, row, 0, SlotTableModel::PreviewRole).toByteArray().size(), int(f.shard->entry(f.live).len));
+    // No row was added or removed, and the tombstone is still a tombstone.
+    QCOMPARE(f.model.rowCount(), int(f.shard->slotCount()));
+    QCOMPARE(f.model.stateAt(int(f.tombstone)), SlotTableModel::SlotState::Tombstone);
+    f.session.undoStack()->undo();
+    QCOMPARE(f.model.stateAt(row), SlotTableModel::SlotState::Live);
+    QCOMPARE(changed.count(), 2);
+}
+
+void TestSlotTableModel::pendingRowsFollowUndoAndRevert()
+{
+    EditFixture f;
+    QAbstractItemModelTester tester(&f.model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QVERIFY(f.open());
+    const int base = f.model.rowCount();
+    QVERIFY(f.session.stageAppend(pendingKey(1), QByteArray("one")));
+    QVERIFY(f.session.stageAppend(pendingKey(2), QByteArray("two")));
+    QVERIFY(f.session.stageAppend(pendingKey(3), QByteArray("three")));
+    QVERIFY(f.session.stageDelete({f.live}));
+    QCOMPARE(f.model.rowCount(), base + 3);
+    f.session.undoStack()->undo(); // the delete
+    f.session.undoStack()->undo(); // append 3
+    QCOMPARE(f.model.rowCount(), base + 2);
+    f.session.undoStack()->redo();
+    QCOMPARE(f.model.rowCount(), base + 3);
+    QCOMPARE(
+        cell(f.model, base + 2, SlotTableModel::KeyColumn).toString(), QString::fromStdString(pendingKey(3).toHex()));
+    // Revert drops all three rows at once, and undoing it brings them back.
+    QSignalSpy removed(&f.model, &QAbstractItemModel::rowsRemoved);
+    f.session.revert();
+    QCOMPARE(f.model.rowCount(), base);
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.last().at(1).toInt(), base);
+    QCOMPARE(removed.last().at(2).toInt(), base + 2);
+    f.session.undoStack()->undo();
+    QCOMPARE(f.model.rowCount(), base + 3);
+    // A new shard for the session (after writing) resets the rows away.
+    QSignalSpy reset(&f.model, &QAbstractItemModel::modelReset);
+    f.session.setShard(&*f.shard);
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(f.model.rowCount(), base);
+    // Detaching the session and destroying one are both safe.
+    QVERIFY(f.session.stageAppend(pendingKey(4), QByteArray("four")));
+    f.model.setEditSession(nullptr);
+    QCOMPARE(f.model.rowCount(), base);
+    {
+        EditSession temporary;
+        temporary.setShard(&*f.shard);
+        QVERIFY(temporary.stageAppend(pendingKey(5), QByteArray("five")));
+        f.model.setEditSession(&temporary);
+        QCOMPARE(f.model.rowCount(), base + 1);
+    }
+    QCOMPARE(f.model.editSession(), nullptr);
+    QCOMPARE(f.model.rowCount(), base);
+}
+
+void TestSlotTableModel::pendingRowsThroughFilter()
+{
+    EditFixture f;
+    QVERIFY(f.open());
+    SlotFilterModel filter;
+    filter.setSourceModel(&f.model);
+    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    filter.sort(SlotTableModel::KeyColumn);
+    using S = SlotTableModel::SlotState;
+    // Only tombstones asked for: staged rows still show.
+    filter.setStateVisible(S::Live, false);
+    filter.setStateVisible(S::Damaged, false);
+    const int tombstones = filter.rowCount();
+    QVERIFY(tombstones > 0);
+    QVERIFY(f.session.stageAppend(pendingKey(1), QByteArray("one")));
+    QVERIFY(f.session.stageDelete({f.live}));
+    QCOMPARE(filter.rowCount(), tombstones + 2);
+    QVERIFY(filter.indexForSlot(f.live).isValid());
+    QVERIFY(filter.indexForSlot(f.shard->tableLen()).isValid());
+    // Sorted by key: the staged key takes its place among the others.
+    for (int row = 1; row < filter.rowCount(); ++row) {
+        const int a = filter.mapToSource(filter.index(row - 1, 0)).row();
+        const int b = filter.mapToSource(filter.index(row, 0)).row();
+        QVERIFY(!(f.model.keyAt(b) < f.model.keyAt(a)));
+    }
+    // The key prefix is a search and applies to staged rows too.
+    QVERIFY(filter.setKeyPrefix(QString::fromStdString(pendingKey(1).toHex()).left(8)));
+    QCOMPARE(filter.rowCount(), 1);
+    QCOMPARE(filter.index(0, 0).data(SlotTableModel::StateRole).toInt(), int(S::PendingAppend));
+    QVERIFY(filter.setKeyPrefix(QString()));
+    f.session.revert();
+    QCOMPARE(filter.rowCount(), tombstones);
+}
+
+void TestSlotTableModel::sessionOfAnotherShard()
+{
+    EditFixture f;
+    QAbstractItemModelTester tester(&f.model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QVERIFY(f.open());
+    auto other = Shard::openReadOnly(fixturePath(QStringLiteral("basic")).toStdString());
+    QVERIFY(other);
+    EditSession session;
+    session.setShard(&*other);
+    f.model.setEditSession(&session);
+    const int base = f.model.rowCount();
+    QVERIFY(session.stageAppend(pendingKey(1), QByteArray("elsewhere")));
+    QVERIFY(session.stageDelete({0}));
+    // The model shows this shard: nothing staged for it.
+    QCOMPARE(f.model.rowCount(), base);
+    QCOMPARE(f.model.pendingRowCount(), 0);
+    QVERIFY(f.model.stateAt(0) != SlotTableModel::SlotState::PendingDelete);
+    // Pointed at the model's shard, the session's staged rows appear.
+    session.setShard(&*f.shard);
+    QVERIFY(session.stageAppend(pendingKey(2), QByteArray("here")));
+    QCOMPARE(f.model.rowCount(), base + 1);
+}
 
 void TestSlotTableModel::fixtures_data()
 {
