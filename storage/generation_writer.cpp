@@ -4,20 +4,34 @@
 // directory, and only then flip the manifest. Until the flip the shard is
 // exactly as it was.
 //
-// The copy is built for speed on large packs: the new pack is assembled in
-// memory one window at a time by scattered reads of the old pack front to
-// back (one preadv per run of entries rather than a page fault per 4 KiB of
-// a mapping and a copy per entry), and each window goes out in large writes.
+// The copy is built for speed on large packs, and for virtual machines where
+// the first touch of every fresh 4 KiB page of a process costs several
+// microseconds (shadow paging): more than copying the page. So the process
+// never reads the old pack through its mapping. The used part of the old
+// pack is read with two large reads into a buffer of huge pages, on two
+// threads of their own while the new files are created. The new pack is
+// then assembled in key order from that buffer one small chunk at a time and
+// each chunk written at once, while it is still in the cache. Two threads
+// follow the writer: one reads back what was written and compares it with
+// the old pack's bytes, one syncs the new pack every few MiB so that the disk
+// (on a virtual machine: the host's cache flush) works while the rest is
+// copied rather than all at the final sync. The table is written, checked and
+// synced on a thread of its own.
 #include "generation_writer.h"
 
 #include "format.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <thread>
@@ -27,13 +41,19 @@ namespace shardscope {
 
 namespace {
 
-constexpr uint64_t kWindow = uint64_t(256) << 20; // new-pack bytes assembled at a time
-constexpr size_t kMaxGap = size_t(64) << 10; // unused old-pack bytes read rather than skipped
-constexpr size_t kMaxPartsPerRead = 4096; // entries (and gaps) per scattered read
-// Measured: 256 KiB writes beat 1 MiB by a fifth and 8 MiB by half here.
-constexpr size_t kWriteChunk = size_t(256) << 10; // new-pack bytes per write
+// Measured on the 2-core build machine: 256 KiB beats 1 MiB by a fifth
+// (the chunk is written while it is still in the cache).
+constexpr size_t kWriteChunk = size_t(256) << 10; // new-pack bytes gathered and written at a time
 // Write-back of the new pack is started after every this many bytes.
 constexpr uint64_t kWritebackChunk = uint64_t(8) << 20;
+// The new pack is synced in the background after every this many bytes.
+constexpr uint64_t kSyncChunk = uint64_t(16) << 20;
+// The used part of an old pack up to this size is read into memory for the
+// copy. A larger one is read through its mapping instead, so the memory the
+// copy takes stays bounded; slower where page faults are dear, not wrong.
+constexpr uint64_t kSourceInMemoryLimit = uint64_t(256) << 20;
+// How many entries ahead the gather asks the processor for the old bytes.
+constexpr size_t kPrefetchAhead = 8;
 
 struct Placed {
     const GenerationEntry *entry;
@@ -65,18 +85,21 @@ private:
 
 // Working memory for the copy: anonymous, 2 MiB aligned, backed by
 // transparent huge pages where the kernel offers them, and populated up
-// front. Touching fresh 4 KiB pages one by one costs a fault each, which on
-// virtual machines with shadow paging is several microseconds per page:
-// more than the copy itself.
+// front. Fresh 4 KiB pages cost a fault each and, on virtual machines with
+// shadow paging, several microseconds more at the first touch.
 class CopyBuffer
 {
 public:
-    explicit CopyBuffer(size_t size) : m_size(size)
+    // Without `populate`, call populate() on each part before using it.
+    explicit CopyBuffer(size_t size, bool populate = true) : m_size(size)
     {
         if (size == 0)
             return;
         constexpr size_t kHuge = size_t(2) << 20;
-        m_mapped = size + kHuge;
+        // Whole huge pages: a small buffer takes one rather than a fault per
+        // 4 KiB page.
+        const size_t rounded = (size + kHuge - 1) & ~(kHuge - 1);
+        m_mapped = rounded + kHuge;
         void *p = ::mmap(nullptr, m_mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) {
             m_mapped = 0;
@@ -85,10 +108,9 @@ public:
         m_base = p;
         m_data = reinterpret_cast<uint8_t *>((reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~uintptr_t(kHuge - 1));
         // Both are hints: without them the copy is slower, not wrong.
-        ::madvise(m_data, size, MADV_HUGEPAGE);
-#ifdef MADV_POPULATE_WRITE
-        ::madvise(m_data, size, MADV_POPULATE_WRITE);
-#endif
+        ::madvise(m_data, rounded, MADV_HUGEPAGE);
+        if (populate)
+            this->populate(0, size);
     }
     ~CopyBuffer()
     {
@@ -97,21 +119,24 @@ public:
     }
     CopyBuffer(const CopyBuffer &) = delete;
     CopyBuffer &operator=(const CopyBuffer &) = delete;
-    [[nodiscard]] bool valid() const
-    {
-        return m_size == 0 || m_data;
-    }
-    [[nodiscard]] uint8_t *data() const
-    {
-        return m_data;
-    }
-    [[nodiscard]] size_t size() const
-    {
-        return m_size;
-    }
+    [[nodiscard]] bool valid() const { return m_size == 0 || m_data; }
+    [[nodiscard]] uint8_t *data() const { return m_data; }
+    [[nodiscard]] size_t size() const { return m_size; }
     [[nodiscard]] std::span<uint8_t> span(uint64_t offset, uint64_t length) const
     {
         return {m_data + offset, size_t(length)};
+    }
+    // Faults [offset, offset + length) in with one call, rounded out to
+    // whole huge pages; a hint.
+    void populate([[maybe_unused]] size_t offset, [[maybe_unused]] size_t length) const
+    {
+#ifdef MADV_POPULATE_WRITE
+        constexpr size_t kHuge = size_t(2) << 20;
+        const size_t from = offset & ~(kHuge - 1);
+        const size_t to = (offset + length + kHuge - 1) & ~(kHuge - 1);
+        if (m_data && to > from)
+            ::madvise(m_data + from, to - from, MADV_POPULATE_WRITE);
+#endif
     }
 
 private:
@@ -136,89 +161,128 @@ Result<void> writeTableFile(int fd, const std::vector<uint8_t> &table, const std
     return syncData(fd, path);
 }
 
-// Reads back what the copy wrote to one window of the new pack and compares
-// it with the window, on its own thread, following the writer: written()
-// says how far the file holds the window's bytes.
-class WindowVerifier
+// The old pack's bytes from offset `first` on, in memory or mapped.
+struct OldBytes {
+    const uint8_t *data = nullptr;
+    uint64_t first = 0;
+    [[nodiscard]] const uint8_t *at(uint64_t offset) const { return data + (offset - first); }
+};
+
+// Calls fn(newPackOffset, oldPackBytes, length) for the pieces of the
+// entries that make up new-pack bytes [from, to), front to back. `cursor` is
+// the first entry not wholly passed yet; it moves on past the entries that
+// end by `to`, so consecutive ranges walk the entries once. The entries lie
+// in random order in the old pack: the first bytes of those a few entries
+// ahead are asked for early, so the copy does not wait for each in turn.
+template<typename Fn>
+bool forEachPiece(
+    std::span<const Placed> live, const OldBytes &old, size_t &cursor, uint64_t from, uint64_t to, Fn &&fn)
+{
+    for (uint64_t at = from; at < to;) {
+        const Placed &e = live[cursor];
+        const uint64_t into = at - e.dst;
+        if (into == 0 && cursor + kPrefetchAhead < live.size()) {
+            const GenerationEntry &ahead = *live[cursor + kPrefetchAhead].entry;
+            if (ahead.len > 0) {
+                __builtin_prefetch(old.at(ahead.offset));
+                __builtin_prefetch(old.at(ahead.offset) + 64);
+            }
+        }
+        const uint64_t n = std::min<uint64_t>(e.entry->len - into, to - at);
+        if (n > 0 && !fn(at, old.at(e.entry->offset + into), n))
+            return false;
+        at += n;
+        if (into + n == e.entry->len)
+            ++cursor;
+    }
+    return true;
+}
+
+// How far the writer of the new pack has come, for the threads that follow
+// it. Any of them may stop the copy; the others then return at once.
+class CopyProgress
 {
 public:
-    WindowVerifier(int fd, const std::string &path, const uint8_t *window, uint64_t start, uint64_t end)
-        : m_fd(fd)
-        , m_path(path)
-        , m_window(window)
-        , m_start(start)
-        , m_end(end)
-        , m_written(start)
-        , m_buffer(size_t(std::min<uint64_t>(kWriteChunk, end - start)))
-        , m_thread([this]() { run(); })
-    { }
-    ~WindowVerifier() { stop(); }
-    WindowVerifier(const WindowVerifier &) = delete;
-    WindowVerifier &operator=(const WindowVerifier &) = delete;
-
-    void written(uint64_t upTo)
+    void advance(uint64_t written)
     {
-        m_written.store(upTo, std::memory_order_release);
-        m_written.notify_one();
+        {
+            std::lock_guard lock(m_mutex);
+            m_written = written;
+        }
+        m_changed.notify_all();
     }
-    // Waits for the whole window to be checked.
+    void stop()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopped.store(true, std::memory_order_relaxed);
+        }
+        m_changed.notify_all();
+    }
+    [[nodiscard]] bool stopped() const { return m_stopped.load(std::memory_order_relaxed); }
+    // Waits until at least `upTo` bytes are written: how many are then, or
+    // nullopt once the copy is stopped.
+    [[nodiscard]] std::optional<uint64_t> waitFor(uint64_t upTo)
+    {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&]() { return m_stopped.load(std::memory_order_relaxed) || m_written >= upTo; });
+        if (m_stopped.load(std::memory_order_relaxed))
+            return std::nullopt;
+        return m_written;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    uint64_t m_written = 0;
+    std::atomic<bool> m_stopped {false};
+};
+
+// A thread that follows the writer. Its first error stops the copy; leaving
+// scope without finish() stops it too (the writer failed or was cancelled).
+class Follower
+{
+public:
+    Follower(CopyProgress &progress, std::function<Result<void>()> body)
+        : m_progress(progress), m_thread([this, body = std::move(body)]() {
+            if (auto r = body(); !r) {
+                m_error = r.error();
+                m_progress.stop();
+            }
+        })
+    { }
+    ~Follower()
+    {
+        if (m_thread.joinable()) {
+            m_progress.stop();
+            m_thread.join();
+        }
+    }
+    Follower(const Follower &) = delete;
+    Follower &operator=(const Follower &) = delete;
+    // Waits for the thread to end, having done its work or been stopped.
     [[nodiscard]] Result<void> finish()
     {
-        written(m_end);
-        m_thread.join();
+        if (m_thread.joinable())
+            m_thread.join();
         if (m_error)
             return std::unexpected(*m_error);
         return {};
     }
 
 private:
-    void stop()
-    {
-        if (!m_thread.joinable())
-            return;
-        m_stop.store(true, std::memory_order_release);
-        written(m_end);
-        m_thread.join();
-    }
-    void run()
-    {
-        if (!m_buffer.valid()) {
-            m_error = Error {ErrorKind::Io, m_path, std::nullopt, "cannot allocate a buffer to verify the copy"};
-            return;
-        }
-        for (uint64_t done = m_start; done < m_end;) {
-            uint64_t upTo = m_written.load(std::memory_order_acquire);
-            while (upTo == done) {
-                m_written.wait(upTo, std::memory_order_acquire);
-                upTo = m_written.load(std::memory_order_acquire);
-            }
-            if (m_stop.load(std::memory_order_acquire))
-                return;
-            for (; done < upTo;) {
-                const uint64_t len = std::min<uint64_t>(m_buffer.size(), upTo - done);
-                if (auto r = readAll(m_fd, m_buffer.span(0, len), done, m_path); !r) {
-                    m_error = r.error();
-                    return;
-                }
-                if (std::memcmp(m_buffer.data(), m_window + (done - m_start), size_t(len)) != 0) {
-                    m_error = Error {ErrorKind::Io, m_path, done, "bytes read back differ from the bytes written"};
-                    return;
-                }
-                done += len;
-            }
-        }
-    }
-
-    int m_fd;
-    const std::string &m_path;
-    const uint8_t *m_window;
-    uint64_t m_start;
-    uint64_t m_end;
-    std::atomic<uint64_t> m_written;
-    std::atomic<bool> m_stop {false};
+    CopyProgress &m_progress;
     std::optional<Error> m_error;
-    CopyBuffer m_buffer;
     std::thread m_thread; // last: starts once everything above is ready
+};
+
+struct JoinOnExit {
+    std::thread &t;
+    ~JoinOnExit()
+    {
+        if (t.joinable())
+            t.join();
+    }
 };
 
 Error cancelledError(const std::string &path, const std::string &operation)
@@ -286,6 +350,49 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     if (cancelled())
         return std::unexpected(cancelledError(dir.path(), write.operation));
 
+    // The part of the old pack the entries use, read through the descriptor
+    // (the kernel copies it without touching a fresh page of ours) into
+    // memory, on a thread of its own while the new files are made.
+    uint64_t usedFrom = UINT64_MAX;
+    uint64_t usedTo = 0;
+    for (const GenerationEntry &e : entries) {
+        if (e.len > 0) {
+            usedFrom = std::min<uint64_t>(usedFrom, e.offset);
+            usedTo = std::max<uint64_t>(usedTo, uint64_t(e.offset) + e.len);
+        }
+    }
+    const bool inMemory = usedTo > 0 && usedTo - usedFrom <= kSourceInMemoryLimit;
+    // Two threads, each faulting in and reading one half: the copy waits for
+    // both, and on two cores they take half as long.
+    std::unique_ptr<CopyBuffer> oldCopy;
+    std::optional<Error> loadError[2];
+    std::thread loader[2];
+    if (inMemory) {
+        const uint64_t used = usedTo - usedFrom;
+        oldCopy = std::make_unique<CopyBuffer>(size_t(used), false);
+        if (!oldCopy->valid()) {
+            return fail(ErrorKind::Io, source.file().path(),
+                "cannot allocate " + std::to_string(used) + " bytes to copy the pack");
+        }
+        const uint64_t half = (used / 2 + (uint64_t(2) << 20) - 1) & ~((uint64_t(2) << 20) - 1);
+        for (int i = 0; i < 2; ++i) {
+            const uint64_t from = i == 0 ? 0 : std::min(half, used);
+            const uint64_t to = i == 0 ? std::min(half, used) : used;
+            loader[i] = std::thread([&, i, from, to]() {
+                if (from == to)
+                    return;
+                oldCopy->populate(size_t(from), size_t(to - from));
+                const std::span<uint8_t> part = oldCopy->span(from, to - from);
+                if (auto r
+                    = source.file().readScattered(usedFrom + from, std::span<const std::span<uint8_t>>(&part, 1));
+                    !r)
+                    loadError[i] = r.error();
+            });
+        }
+    }
+    JoinOnExit joinLoader0 {loader[0]};
+    JoinOnExit joinLoader1 {loader[1]};
+
     const std::string tableName = tableFileName(write.gen);
     const std::string packName = packFileName(write.gen);
     // A generation's files are never replaced: they may be all that is left
@@ -322,99 +429,134 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
         if (auto r = writeTableFile(fd, newTable, tablePath); !r)
             tableError = r.error();
     });
-    struct JoinOnExit {
-        std::thread &t;
-        ~JoinOnExit()
-        {
-            if (t.joinable())
-                t.join();
+    JoinOnExit joinTableWriter {tableWriter};
+
+    OldBytes old;
+    if (inMemory) {
+        for (int i = 0; i < 2; ++i) {
+            loader[i].join();
+            if (loadError[i])
+                return std::unexpected(*loadError[i]);
         }
-    } joinTableWriter {tableWriter};
+        old = {oldCopy->data(), usedFrom};
+    } else if (usedTo > 0) {
+        // Too large to hold: read through the mapping. A file another process
+        // shrinks under it reads as zeros past its new end (byte_source.h),
+        // which truncatedSinceMapped() reports below.
+        auto all = source.file().bytes().read(0, source.file().size());
+        if (!all)
+            return std::unexpected(all.error());
+        old = {all->data(), 0};
+    }
 
-    const uint64_t windowSize = std::min(liveBytes, kWindow);
-    CopyBuffer window {size_t(windowSize)};
-    CopyBuffer gapBuffer {kMaxGap};
-    if (!window.valid() || !gapBuffer.valid())
-        return fail(ErrorKind::Io, dir.path(), "cannot allocate " + std::to_string(windowSize) + " bytes for the copy");
+    // The chunk being written and the stretch being read back: one huge page.
+    CopyBuffer work {2 * kWriteChunk};
+    if (!work.valid())
+        return fail(
+            ErrorKind::Io, dir.path(), "cannot allocate " + std::to_string(work.size()) + " bytes for the copy");
+    const std::span<uint8_t> chunk = work.span(0, kWriteChunk);
+    const std::span<uint8_t> readBack = work.span(kWriteChunk, kWriteChunk);
 
-    size_t first = 0;
-    for (uint64_t windowStart = 0; windowStart < liveBytes; windowStart += windowSize) {
-        const uint64_t windowEnd = std::min(liveBytes, windowStart + windowSize);
-        // Entries overlapping this window, in old-pack order so the old pack
-        // is read front to back.
-        while (first < live.size() && live[first].dst + live[first].entry->len <= windowStart)
-            ++first;
-        std::vector<const Placed *> inWindow;
-        for (size_t i = first; i < live.size() && live[i].dst < windowEnd; ++i) {
-            if (live[i].entry->len > 0)
-                inWindow.push_back(&live[i]);
-        }
-        std::sort(inWindow.begin(), inWindow.end(),
-            [](const Placed *a, const Placed *b) { return a->entry->offset < b->entry->offset; });
-
-        // Runs of entries that lie back to back in the old pack (small gaps,
-        // the bytes of deleted entries, are read into a scratch buffer) are
-        // read with one preadv that drops each entry straight into its
-        // place in the window.
-        std::vector<std::span<uint8_t>> parts;
-        uint64_t runStart = 0;
-        uint64_t runEnd = 0;
-        auto readRun = [&]() -> Result<void> {
-            if (parts.empty())
+    const int packOut = packFd->get();
+    CopyProgress copy;
+    // Rule 4 of DURABILITY.md, verified without a second trip to the disk:
+    // every stretch of the new pack is read back with pread (so from the page
+    // cache, not with O_DIRECT from the disk) and compared byte for byte with
+    // the bytes the old pack holds for the entries placed there (as read from
+    // it above), walking the entries on its own rather than trusting the
+    // writer's chunks, so that a wrong offset or a short or misplaced write
+    // shows as a difference. It runs while the writer goes on and during the
+    // final sync, and is joined before anything is renamed.
+    Follower verifier(copy, [&]() -> Result<void> {
+        size_t cursor = 0;
+        for (uint64_t done = 0; done < liveBytes;) {
+            const auto written = copy.waitFor(done + 1);
+            if (!written)
                 return {};
-            auto r = source.file().readScattered(runStart, parts);
-            parts.clear();
-            return r;
-        };
-        for (const Placed *e : inWindow) {
-            // The part of this entry that lands in the window.
-            const uint64_t from = std::max(e->dst, windowStart);
-            const uint64_t to = std::min(e->dst + e->entry->len, windowEnd);
-            const uint64_t src = e->entry->offset + (from - e->dst);
-            const uint64_t gap = src >= runEnd ? src - runEnd : UINT64_MAX;
-            if (parts.empty() || gap > gapBuffer.size() || parts.size() + 2 > kMaxPartsPerRead) {
-                if (auto r = readRun(); !r)
-                    return std::unexpected(r.error());
-                runStart = src;
-            } else if (gap > 0) {
-                parts.push_back(gapBuffer.span(0, gap));
+            while (done < *written) {
+                const uint64_t len = std::min<uint64_t>(readBack.size(), *written - done);
+                if (auto r = readAll(packOut, readBack.first(size_t(len)), done, packPath); !r)
+                    return r;
+                uint64_t differsAt = 0;
+                const bool same = forEachPiece(
+                    live, old, cursor, done, done + len, [&](uint64_t at, const uint8_t *bytes, uint64_t n) {
+                        if (std::memcmp(readBack.data() + (at - done), bytes, size_t(n)) == 0)
+                            return true;
+                        differsAt = at;
+                        return false;
+                    });
+                if (!same) {
+                    return fail(ErrorKind::Io, packPath,
+                        "bytes read back differ from the bytes of the entry copied there from " + source.file().path(),
+                        differsAt);
+                }
+                done += len;
             }
-            parts.push_back(window.span(from - windowStart, to - from));
-            runEnd = src + (to - from);
         }
-        if (auto r = readRun(); !r)
-            return std::unexpected(r.error());
+        return {};
+    });
+    // Write-back is started after every kWritebackChunk bytes and the pack
+    // synced after every kSyncChunk, on this thread rather than the writer's,
+    // so the disk works while the rest is copied and the final sync waits for
+    // the last stretch only. Always the same number of syncs for the same
+    // entries, whatever the timing.
+    Follower syncer(copy, [&]() -> Result<void> {
+        for (uint64_t next = kWritebackChunk; next < liveBytes; next += kWritebackChunk) {
+            if (!copy.waitFor(next))
+                return {};
+            if (next % kSyncChunk != 0) {
+                // A hint: the syncs below and at the end do not depend on it.
+                ::sync_file_range(
+                    packOut, off_t(next - kWritebackChunk), off_t(kWritebackChunk), SYNC_FILE_RANGE_WRITE);
+            } else if (auto r = syncData(packOut, packPath); !r) {
+                return r;
+            }
+        }
+        return {};
+    });
+    static_assert(kSyncChunk % kWritebackChunk == 0);
 
-        // Each stretch written is read back and compared on a second thread
-        // while the next is written (RocksDB checks compaction output the same
-        // way), and its write-back starts at once, so the disk works while
-        // the rest is copied and the sync at the end waits for little.
-        WindowVerifier verifier(packFd->get(), packPath, window.data(), windowStart, windowEnd);
-        uint64_t flushedTo = windowStart;
-        for (uint64_t off = windowStart; off < windowEnd; off += kWriteChunk) {
-            const uint64_t len = std::min<uint64_t>(kWriteChunk, windowEnd - off);
-            if (auto r = writeAll(packFd->get(), window.span(off - windowStart, len), off, packPath); !r)
-                return std::unexpected(r.error());
-            verifier.written(off + len);
-            if (off + len - flushedTo >= kWritebackChunk || off + len == windowEnd) {
-                ::sync_file_range(packFd->get(), off_t(flushedTo), off_t(off + len - flushedTo), SYNC_FILE_RANGE_WRITE);
-                flushedTo = off + len;
-            }
-            p.bytesDone = off + len;
-            while (
-                p.entriesDone < live.size() && live[p.entriesDone].dst + live[p.entriesDone].entry->len <= p.bytesDone)
-                ++p.entriesDone;
-            if (cancelled())
-                return std::unexpected(cancelledError(dir.path(), write.operation));
+    size_t cursor = 0;
+    for (uint64_t off = 0; off < liveBytes && !copy.stopped(); off += kWriteChunk) {
+        const uint64_t end = std::min(liveBytes, off + kWriteChunk);
+        (void)forEachPiece(live, old, cursor, off, end, [&](uint64_t at, const uint8_t *bytes, uint64_t n) {
+            std::memcpy(chunk.data() + (at - off), bytes, size_t(n));
+            return true;
+        });
+        if (auto r = writeAll(packOut, chunk.first(size_t(end - off)), off, packPath); !r)
+            return std::unexpected(r.error());
+        copy.advance(end);
+        p.bytesDone = end;
+        while (p.entriesDone < live.size() && live[p.entriesDone].dst + live[p.entriesDone].entry->len <= p.bytesDone)
+            ++p.entriesDone;
+        if (cancelled())
+            return std::unexpected(cancelledError(dir.path(), write.operation));
+    }
+    // What a shrunk old pack read as is zeros, not its bytes: that, rather
+    // than a difference the verifier found, is then the cause to report.
+    auto copyFailed = [&](Error e) {
+        if (!inMemory && source.file().truncatedSinceMapped()) {
+            return Error {ErrorKind::Io, source.file().path(), std::nullopt,
+                "the pack was truncated by another process while it was copied"};
         }
-        if (auto r = verifier.finish(); !r)
+        return e;
+    };
+    // The final sync does not wait for a background one still running: each
+    // makes durable what was written before it began, and both must succeed.
+    if (!copy.stopped()) {
+        if (auto r = syncData(packOut, packPath); !r)
             return std::unexpected(r.error());
     }
+    if (auto r = syncer.finish(); !r)
+        return std::unexpected(r.error());
+    if (auto r = verifier.finish(); !r)
+        return std::unexpected(copyFailed(r.error()));
+    if (copy.stopped()) // only a follower stops the copy, and both said why above
+        return fail(ErrorKind::Io, packPath, "the copy stopped before its end");
     p.entriesDone = live.size();
     p.bytesDone = liveBytes;
-
-    if (auto r = syncData(packFd->get(), packPath); !r)
-        return std::unexpected(r.error());
+    if (!inMemory && source.file().truncatedSinceMapped())
+        return std::unexpected(copyFailed({}));
     tableWriter.join();
     if (tableError)
         return std::unexpected(*tableError);
