@@ -4,9 +4,9 @@
 #pragma once
 
 #include "independent_reader.h"
+#include "sha256.h"
 
 #include <QByteArray>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -17,11 +17,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace crashtest {
 
@@ -51,10 +54,88 @@ inline bool readLiveSet(const QString &dir, LiveSet &out, uint32_t &gen, std::st
         const std::string key = independent::hex(slot.key.data(), slot.key.size());
         if (out.contains(key))
             continue;
-        out[key] = QCryptographicHash::hash(
-            QByteArrayView(reinterpret_cast<const char *>(slot.data.data()), qsizetype(slot.data.size())),
-            QCryptographicHash::Sha256)
-                       .toHex();
+        out[key] = QByteArray::fromStdString(shardscope::Sha256::hexHash(slot.data));
+    }
+    return true;
+}
+
+// key hex -> the entry's bytes.
+using LiveBytes = std::map<std::string, QByteArray>;
+
+// The live set compared byte for byte with `expected`, from FORMAT.md alone.
+// The files are read into buffers kept from call to call: on this virtual
+// machine a fresh page costs tens of microseconds to fault in, so mapping or
+// allocating 16 MiB after each of hundreds of kills would cost more than the
+// kills. True when equal; otherwise `error` says why.
+inline bool compareLiveBytes(const QString &dir, const LiveBytes &expected, uint32_t &gen, std::string &error)
+{
+    gen = 0;
+    QFile mf(dir + QStringLiteral("/MF"));
+    if (!mf.exists()) {
+        error = expected.empty() ? "" : "no MF: nothing is committed";
+        return expected.empty();
+    }
+    if (!mf.open(QIODevice::ReadOnly)) {
+        error = "cannot open MF";
+        return false;
+    }
+    const QByteArray m = mf.read(64);
+    if (m.size() < 64) {
+        error = "MF is shorter than 64 bytes";
+        return false;
+    }
+    auto u32 = [](const uchar *b) {
+        return uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+    };
+    auto u64 = [&](const uchar *b) { return uint64_t(u32(b)) | uint64_t(u32(b + 4)) << 32; };
+    const auto *mb = reinterpret_cast<const uchar *>(m.constData());
+    const uchar *active = u64(mb + 32) > u64(mb) ? mb + 32 : mb;
+    gen = u32(active + 8);
+    const uint32_t tableLen = u32(active + 12);
+    QFile table(dir + u'/' + QString::asprintf("%08x.slot", gen));
+    QFile pack(dir + u'/' + QString::asprintf("%08x.pack", gen));
+    if (!table.open(QIODevice::ReadOnly) || !pack.open(QIODevice::ReadOnly)) {
+        error = "cannot open the table or pack of generation " + std::to_string(gen);
+        return false;
+    }
+    static std::vector<uchar> tableBuffer, packBuffer;
+    auto readWhole = [&](QFile &f, std::vector<uchar> &buffer) {
+        if (buffer.size() < size_t(f.size()))
+            buffer.resize(size_t(f.size()));
+        return f.read(reinterpret_cast<char *>(buffer.data()), f.size()) == f.size();
+    };
+    if (!readWhole(table, tableBuffer) || !readWhole(pack, packBuffer)) {
+        error = "cannot read the table or pack";
+        return false;
+    }
+    const uchar *t = tableBuffer.data();
+    const uchar *p = packBuffer.data();
+    const uint64_t n = std::min<uint64_t>(tableLen, uint64_t(table.size()) / 32);
+    std::map<std::string, bool> seen;
+    for (uint64_t i = 0; i < n; ++i) {
+        const uchar *slot = t + i * 32;
+        const uint32_t offset = u32(slot + 24);
+        const uint32_t len = u32(slot + 28);
+        if (offset == 0xFFFFFFFFu)
+            continue;
+        const std::string key = QByteArray(reinterpret_cast<const char *>(slot), 24).toHex().toStdString();
+        if (seen.contains(key))
+            continue;
+        seen[key] = true;
+        const auto it = expected.find(key);
+        if (it == expected.end()) {
+            error = "slot " + std::to_string(i) + " holds key " + key + ", which is not expected";
+            return false;
+        }
+        if (uint64_t(offset) + len > uint64_t(pack.size()) || qsizetype(len) != it->second.size()
+            || std::memcmp(p + offset, it->second.constData(), len) != 0) {
+            error = "slot " + std::to_string(i) + " (key " + key + ") does not hold the expected bytes";
+            return false;
+        }
+    }
+    if (seen.size() != expected.size()) {
+        error = std::to_string(seen.size()) + " live entries instead of " + std::to_string(expected.size());
+        return false;
     }
     return true;
 }

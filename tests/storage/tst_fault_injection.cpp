@@ -47,7 +47,17 @@ using crashtest::LiveSet;
 
 namespace {
 
-enum class Op { AppendFlush, DeleteCommit, MixedCommit, Compact, CompactRemoveOld, HydrateNew };
+enum class Op {
+    AppendFlush,
+    DeleteCommit,
+    MixedCommit,
+    Compact,
+    CompactRemoveOld,
+    HydrateNew,
+    // A writer that breaks DURABILITY.md's rule 1, for proving the harness:
+    // it compacts over the files the active manifest names.
+    UnsafeCompactInPlace,
+};
 enum class Mode { Kill, KillDropUnsynced, ErrorOnce, ErrorAlways };
 
 const char *modeName(Mode m, int err)
@@ -259,8 +269,65 @@ private:
 // ---------------------------------------------------------------------------
 // The operations, as the editor and the command line run them.
 
+// Compaction written over the live pack and table, then committed: what a
+// careless writer does. Only the harness's own test runs it.
+Result<void> compactInPlace(const std::string &dir)
+{
+    std::vector<uint8_t> pack;
+    std::vector<uint8_t> table;
+    uint32_t gen = 0;
+    uint32_t n = 0;
+    std::optional<ManifestCopies> copies;
+    {
+        auto shard = Shard::openForWriting(dir);
+        if (!shard)
+            return std::unexpected(shard.error());
+        gen = shard->generation();
+        copies = shard->manifestCopies();
+        for (uint32_t i = 0; i < shard->slotCount(); ++i) {
+            const Entry e = shard->entry(i);
+            if (e.isTombstone())
+                continue;
+            auto bytes = shard->data(e);
+            if (!bytes)
+                return std::unexpected(bytes.error());
+            const Entry moved {e.key, uint32_t(pack.size()), e.len};
+            table.resize(table.size() + kTableEntrySize);
+            moved.encodeTo(table.data() + table.size() - kTableEntrySize);
+            pack.insert(pack.end(), bytes->begin(), bytes->end());
+            ++n;
+        }
+    }
+    auto d = Directory::open(dir);
+    if (!d)
+        return std::unexpected(d.error());
+    auto packFd = d->openForWriting(packFileName(gen));
+    auto tableFd = d->openForWriting(tableFileName(gen));
+    if (!packFd || !tableFd)
+        return std::unexpected(!packFd ? packFd.error() : tableFd.error());
+    const std::span<const uint8_t> all(pack);
+    const size_t half = pack.size() / 2;
+    for (auto part : {all.first(half), all.subspan(half)}) {
+        if (auto r = writeAll(packFd->get(), part, uint64_t(part.data() - pack.data()), d->filePath(packFileName(gen)));
+            !r)
+            return r;
+    }
+    if (auto r = writeAll(tableFd->get(), table, 0, d->filePath(tableFileName(gen))); !r)
+        return r;
+    if (auto r = syncData(packFd->get(), d->filePath(packFileName(gen))); !r)
+        return r;
+    if (auto r = syncData(tableFd->get(), d->filePath(tableFileName(gen))); !r)
+        return r;
+    auto saved = ManifestFile::save(*d, copies, gen, n);
+    if (!saved)
+        return std::unexpected(saved.error());
+    return {};
+}
+
 Result<void> runOperation(const OpInput &in, const std::string &dir)
 {
+    if (in.op == Op::UnsafeCompactInPlace)
+        return compactInPlace(dir);
     if (in.op == Op::HydrateNew) {
         auto shard = Shard::hydrate(dir, in.geometry);
         if (!shard)
@@ -300,6 +367,7 @@ Result<void> runOperation(const OpInput &in, const std::string &dir)
         return {};
     }
     case Op::HydrateNew:
+    case Op::UnsafeCompactInPlace:
         break;
     }
     return {};
@@ -460,11 +528,14 @@ private slots:
     void injectedErrorNamesFileAndOffset();
     void everyStep_data();
     void everyStep();
+    void harnessCatchesAnUnsafeWriter_data();
+    void harnessCatchesAnUnsafeWriter();
     void cleanupTestCase();
 
 private:
     QString makePristine(
         const QString &name, int entries, int tombstones, uint32_t tableSlots, uint32_t pack, uint64_t seed);
+    void runRounds(Op operation, const QString &pristine, Mode m, int err, Figures &fig, QStringList &failures);
     bool inputFor(Op op, const QString &pristine, OpInput &in, LiveSet &expectedNew, std::string &why);
 
     QTemporaryDir m_tmp;
@@ -749,8 +820,47 @@ void tst_FaultInjection::everyStep()
     QFETCH(QString, pristine);
     QFETCH(int, mode);
     QFETCH(int, err);
-    const Op operation = Op(op);
-    const Mode m = Mode(mode);
+    Figures fig;
+    QStringList failures;
+    runRounds(Op(op), pristine, Mode(mode), err, fig, failures);
+    if (QTest::currentTestFailed())
+        return;
+    g_total.operations += fig.operations;
+    g_total.rounds += fig.rounds;
+    g_total.failures += fig.failures;
+    g_total.errorsReturned += fig.errorsReturned;
+    g_total.residue += fig.residue;
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QStringLiteral("\n  "))));
+}
+
+// The harness must be able to fail: a writer that compacts over the live
+// files is caught, killed with the page cache kept or with unsynced data lost.
+void tst_FaultInjection::harnessCatchesAnUnsafeWriter_data()
+{
+    QTest::addColumn<int>("mode");
+    QTest::newRow("kill") << int(Mode::Kill);
+    QTest::newRow("kill-drop-unsynced") << int(Mode::KillDropUnsynced);
+}
+
+void tst_FaultInjection::harnessCatchesAnUnsafeWriter()
+{
+    QFETCH(int, mode);
+    Figures fig;
+    QStringList failures;
+    runRounds(Op::UnsafeCompactInPlace, QStringLiteral("built"), Mode(mode), 0, fig, failures);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(fig.rounds >= 5);
+    QVERIFY2(fig.failures > 0, "a writer breaking rule 1 went unnoticed");
+    qInfo("the unsafe writer was caught in %d of %d rounds, e.g. %s", fig.failures, fig.rounds,
+        qPrintable(failures.value(0)));
+}
+
+void tst_FaultInjection::runRounds(
+    Op operation, const QString &pristine, Mode m, int err, Figures &fig, QStringList &failures)
+{
+    const int op = int(operation);
+    const int mode = int(m);
     const QString pristineDir = m_pristine[pristine];
     QVERIFY(!pristineDir.isEmpty());
 
@@ -815,9 +925,7 @@ void tst_FaultInjection::everyStep()
     for (int i = 0; i < steps; ++i)
         stepList += (i ? ", " : "") + std::to_string(i + 1) + ":" + counted.steps[size_t(i)];
 
-    Figures fig;
     fig.operations = 1;
-    QStringList failures;
     auto failure = [&](int k, const std::string &what) {
         ++fig.failures;
         if (failures.size() < 12)
@@ -954,12 +1062,6 @@ void tst_FaultInjection::everyStep()
           "%d failures, %lld ms",
         QTest::currentDataTag(), steps, stepList.c_str(), fig.rounds, fig.killedBeforeCommit, fig.errorsReturned,
         fig.quietAfterCommit, fig.residue, fig.failures, (long long)timer.elapsed());
-    g_total.operations += fig.operations;
-    g_total.rounds += fig.rounds;
-    g_total.failures += fig.failures;
-    g_total.errorsReturned += fig.errorsReturned;
-    g_total.residue += fig.residue;
-    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QStringLiteral("\n  "))));
     QDir(work).removeRecursively();
 }
 
