@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include "edit_actions.h"
+#include "edit_session.h"
 #include "format_export.h"
 #include "format_guide_dialog.h"
 #include "format_view.h"
@@ -42,6 +44,7 @@
 #include <QTableView>
 #include <QToolButton>
 #include <QTreeView>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 namespace shardscope {
@@ -108,7 +111,13 @@ MainWindow::MainWindow(KSyntaxHighlighting::Repository &repository, QWidget *par
     m_summary = new QLabel(statusBar());
     m_summary->setObjectName(QStringLiteral("summaryLabel"));
     statusBar()->addPermanentWidget(m_summary, 1);
+    m_editStatus = new QLabel(statusBar());
+    m_editStatus->setObjectName(QStringLiteral("editStatusLabel"));
+    m_editStatus->hide();
+    statusBar()->addPermanentWidget(m_editStatus);
 
+    m_edit = new EditActions(m_repository, this);
+    m_edit->setSlotView(m_table);
     createMenus();
     restoreSettings();
     setLocation(QString());
@@ -313,6 +322,11 @@ void MainWindow::createMenus()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     rebuildRecentMenu();
+    file->addAction(m_edit->newShard);
+    file->addSeparator();
+    file->addAction(m_edit->editMode);
+    file->addAction(m_edit->write);
+    file->addAction(m_edit->revert);
     file->addSeparator();
     QAction *reload = file->addAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Reload"));
     reload->setShortcut(QKeySequence::Refresh);
@@ -334,6 +348,12 @@ void MainWindow::createMenus()
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_edit->undo);
+    edit->addAction(m_edit->redo);
+    edit->addSeparator();
+    edit->addAction(m_edit->append);
+    edit->addAction(m_edit->remove);
+    edit->addSeparator();
     QAction *find = edit->addAction(tr("&Find Key..."));
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
@@ -370,6 +390,10 @@ void MainWindow::createMenus()
         for (QAction *a : modes->actions())
             a->setChecked(HexMode(a->data().toInt()) == m_hexMode);
     });
+
+    QMenu *shard = menuBar()->addMenu(tr("&Shard"));
+    shard->addAction(m_edit->compact);
+    shard->addAction(m_edit->compareGenerations);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *guide = help->addAction(tr("&Format Guide"));
@@ -449,6 +473,29 @@ void MainWindow::clearShard()
     m_preview->showEntry({});
     m_shard = ShardPresentation {};
     m_summary->clear();
+}
+
+void MainWindow::setEditSession(EditSession *session)
+{
+    if (m_edit->session())
+        disconnect(m_edit->session(), nullptr, this, nullptr);
+    m_edit->setSession(session);
+    if (session)
+        connect(session, &EditSession::changesChanged, this, &MainWindow::updateEditStatus);
+    updateEditStatus();
+}
+
+void MainWindow::updateEditStatus()
+{
+    EditSession *session = m_edit->session();
+    m_editStatus->setVisible(session != nullptr);
+    if (!session)
+        return;
+    const int appends = int(session->pendingAppends().size());
+    const int deletes = int(session->changes().deletes.size());
+    m_editStatus->setText(appends + deletes == 0
+            ? tr("Edit mode: no staged changes")
+            : tr("Edit mode: %1 staged append(s), %2 staged delete(s); Ctrl+S writes them").arg(appends).arg(deletes));
 }
 
 void MainWindow::addRecentLocation(const QString &path)
@@ -855,6 +902,10 @@ void MainWindow::showEvent(QShowEvent *event)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_edit->settlePendingChanges(tr("closing"))) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     QMainWindow::closeEvent(event);
 }

@@ -33,6 +33,8 @@ class Repository;
 
 namespace shardscope {
 
+class EditActions;
+class EditSession;
 class FormatView;
 class PackLayout;
 class PackMapWidget;
@@ -96,6 +98,11 @@ public:
     void setAutoReload(bool on);
     [[nodiscard]] bool autoReload() const;
 
+    // Edit mode: the session staging edits of the shown shard, or null when
+    // the shard is open read-only. The session stays the application's.
+    void setEditSession(EditSession *session);
+    [[nodiscard]] EditActions *editActions() const { return m_edit; }
+
     // For tests and the screenshot option.
     [[nodiscard]] QTableView *slotView() const { return m_table; }
     [[nodiscard]] SlotFilterModel *slotFilter() const { return m_proxy; }
@@ -144,6 +151,7 @@ private:
     void updateFilterSummary();
     void findKey();
     void goToSlot();
+    void updateEditStatus();
 
     KSyntaxHighlighting::Repository &m_repository;
     ShardPresentation m_shard;
@@ -168,6 +176,8 @@ private:
     QLabel *m_diagnosticsStatus = nullptr;
     PackMapWidget *m_packMap = nullptr;
     QLabel *m_summary = nullptr;
+    QLabel *m_editStatus = nullptr;
+    EditActions *m_edit = nullptr;
     QMenu *m_recentMenu = nullptr;
     QAction *m_autoReload = nullptr;
     QList<QAction *> m_stateActions;

@@ -1,20 +1,28 @@
 #include "browser.h"
 
 #include "byte_source.h"
+#include "compact_dialog.h"
 #include "diagnostics_model.h"
 #include "directory.h"
+#include "edit_actions.h"
+#include "edit_session.h"
 #include "format_description.h"
+#include "generation_diff.h"
+#include "generation_diff_dialog.h"
+#include "generation_writer.h"
 #include "hex_source.h"
+#include "hydrate_dialog.h"
 #include "main_window.h"
-#include "shard.h"
+#include "shard_changes.h"
+#include "shard_compaction_job.h"
 #include "shard_summary.h"
-#include "store.h"
 #include "store_tree_model.h"
 
-#include <QCoreApplication>
+#include <QApplication>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
+#include <QMessageBox>
 
 #include <cstring>
 
@@ -108,6 +116,13 @@ Browser::Browser(MainWindow &window, QObject *parent) : QObject(parent), m_windo
             showShard(relPath);
     });
     connect(&window, &MainWindow::diagnosticActivated, this, &Browser::onDiagnosticActivated);
+
+    EditActions *edit = window.editActions();
+    connect(edit, &EditActions::editModeRequested, this, &Browser::requestEditMode);
+    connect(edit, &EditActions::writeRequested, this, [this] { writeChanges(); });
+    connect(edit, &EditActions::compactRequested, this, &Browser::compact);
+    connect(edit, &EditActions::newShardRequested, this, &Browser::newShard);
+    connect(edit, &EditActions::compareGenerationsRequested, this, &Browser::compareGenerations);
 }
 
 Browser::~Browser()
@@ -121,6 +136,9 @@ Browser::~Browser()
 void Browser::releaseDocument()
 {
     // The window lets go of models and sources before what they read goes.
+    m_window.setEditSession(nullptr);
+    m_slots.setEditSession(nullptr);
+    m_session.reset();
     m_window.clearShard();
     m_window.setStoreModel(nullptr);
     m_window.setDiagnosticsModel(nullptr);
@@ -144,7 +162,7 @@ bool Browser::open(const QString &path, QString *error)
     m_window.setLocation(absolute);
     runChecker();
 
-    auto store = Store::open(absolute.toStdString(), Store::Access::ReadOnly);
+    auto store = Store::open(absolute.toStdString(), m_access);
     QString why;
     if (store) {
         auto doc = std::make_shared<Document>();
@@ -173,6 +191,8 @@ bool Browser::showShard(const QString &relPath, QString *error)
 {
     if (!m_doc)
         return false;
+    if (m_session && relPath != m_relPath && !m_window.editActions()->settlePendingChanges(tr("showing another shard")))
+        return false;
     auto shard = m_doc->store->shard(relPath.toStdString());
     if (!shard) {
         const QString why = fromStd(shard.error().describe());
@@ -181,10 +201,22 @@ bool Browser::showShard(const QString &relPath, QString *error)
             *error = why;
         return false;
     }
+    m_window.setEditSession(nullptr);
+    m_slots.setEditSession(nullptr);
+    m_session.reset();
     m_window.clearShard();
     m_relPath = relPath;
     m_doc->shard = *shard;
-    const Shard &s = **shard;
+    presentShard();
+    if (editMode())
+        startSession();
+    return true;
+}
+
+void Browser::presentShard()
+{
+    const QString relPath = m_relPath;
+    const Shard &s = *m_doc->shard;
     const std::optional<QByteArray> mf = readManifest(s.path());
     m_doc->manifestBytes = mf.value_or(QByteArray());
     m_doc->hasManifest = mf.has_value();
@@ -207,8 +239,228 @@ bool Browser::showShard(const QString &relPath, QString *error)
     view.tableFile = std::make_shared<ShardFileHexSource>(m_doc, s.table().file());
     view.packFile = std::make_shared<ShardFileHexSource>(m_doc, s.pack().file());
     m_window.showShard(view);
-    m_window.setWindowTitle(tr("%1 - ShardScope").arg(QDir::toNativeSeparators(view.title)));
+    m_window.setWindowTitle(
+        tr("%1%2 - ShardScope").arg(QDir::toNativeSeparators(view.title), editMode() ? tr(" [editing]") : QString()));
+}
+
+void Browser::withdrawShard()
+{
+    m_window.clearShard();
+    m_slots.setShard(nullptr);
+    m_layout = PackLayout();
+}
+
+void Browser::startSession()
+{
+    m_session = std::make_unique<EditSession>();
+    m_session->setShard(m_doc->shard);
+    m_slots.setEditSession(m_session.get());
+    m_window.setEditSession(m_session.get());
+}
+
+void Browser::requestEditMode(bool on)
+{
+    QString why;
+    if (!setEditMode(on, &why) && !why.isEmpty())
+        reportError(on ? tr("Edit Mode") : tr("Leave Edit Mode"), why);
+}
+
+void Browser::reportError(const QString &title, const QString &message)
+{
+    m_window.showStatusMessage(message, 10'000);
+    if (qobject_cast<QApplication *>(QCoreApplication::instance()) && m_window.isVisible())
+        QMessageBox::warning(&m_window, title, message);
+}
+
+bool Browser::setEditMode(bool on, QString *error)
+{
+    const Store::Access wanted = on ? Store::Access::ReadWrite : Store::Access::ReadOnly;
+    if (m_path.isEmpty() || wanted == m_access)
+        return !m_path.isEmpty();
+    const QString relPath = m_relPath;
+    const std::optional<quint32> slot = m_window.selectedSlot();
+    m_access = wanted;
+    QString why;
+    bool ok = open(m_path, &why) && (relPath.isEmpty() || showShard(relPath, &why));
+    if (!ok && on) {
+        // Most often the lock: another writer has the shard. Stay read-only.
+        m_access = Store::Access::ReadOnly;
+        open(m_path);
+        if (!relPath.isEmpty())
+            showShard(relPath);
+        if (error)
+            *error = tr("The shard cannot be opened for writing: %1").arg(why);
+    } else if (!ok && error) {
+        *error = why;
+    }
+    if (slot)
+        m_window.selectSlot(*slot);
+    if (ok)
+        m_window.showStatusMessage(
+            on ? tr("Edit mode: changes are staged until you write them (Ctrl+S)") : tr("Read-only again"), 5000);
+    return ok;
+}
+
+bool Browser::writeChanges(QString *error)
+{
+    if (!m_session || !m_doc || !m_doc->shard)
+        return false;
+    const ShardChanges changes = m_session->changes();
+    if (changes.empty())
+        return true;
+    const std::optional<quint32> slot = m_window.selectedSlot();
+    // A commit with deletes swaps the shard's files for a new generation's:
+    // nothing may still read the old mappings.
+    m_window.setEditSession(nullptr);
+    m_slots.setEditSession(nullptr);
+    withdrawShard();
+    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
+        QApplication::setOverrideCursor(Qt::WaitCursor);
+    auto result = commitChanges(*m_doc->shard, changes);
+    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
+        QApplication::restoreOverrideCursor();
+    m_watcher.removePaths(m_watcher.files());
+    presentShard();
+    watchFiles();
+    if (!result) {
+        // The changes stay staged; the shard is as it was.
+        m_slots.setEditSession(m_session.get());
+        m_window.setEditSession(m_session.get());
+        const QString why = fromStd(result.error().describe());
+        if (error)
+            *error = why;
+        reportError(tr("Write Changes"), tr("Nothing was written: %1").arg(why));
+        return false;
+    }
+    startSession();
+    if (slot)
+        m_window.selectSlot(*slot);
+    runChecker();
+    QString how = result->method == CommitMethod::InPlace
+        ? tr("appended past the committed end")
+        : tr("as generation %1 (copy-on-write)").arg(result->newGeneration);
+    m_window.showStatusMessage(
+        tr("Wrote %1 append(s) and %2 delete(s) %3").arg(result->appended).arg(result->deleted).arg(how), 10'000);
+    if (result->retireError)
+        reportError(tr("Write Changes"),
+            tr("The changes are written, but the replaced generation's files could not all be removed: %1")
+                .arg(fromStd(result->retireError->describe())));
     return true;
+}
+
+void Browser::compact()
+{
+    if (!m_doc || !m_doc->shard || !editMode())
+        return;
+    Shard &shard = *m_doc->shard;
+    CompactionPreview preview = ShardCompactionJob::preview(shard);
+    if (auto dir = Directory::open(shard.path())) {
+        if (auto next = nextFreeGeneration(*dir, shard.generation()))
+            preview.newGeneration = *next;
+    }
+    ShardCompactionJob job(shard);
+    // The flip swaps the shard's files: the views let go of them first.
+    job.setAboutToStart([this] {
+        m_window.setEditSession(nullptr);
+        m_slots.setEditSession(nullptr);
+        withdrawShard();
+        m_window.showStatusMessage(tr("Compacting..."));
+    });
+    CompactDialog dialog(preview, &job, &m_window);
+    dialog.exec();
+    if (!job.hasStarted())
+        return;
+    m_watcher.removePaths(m_watcher.files());
+    presentShard();
+    watchFiles();
+    startSession();
+    runChecker();
+}
+
+QString Browser::newShardProblem(const QString &path)
+{
+    if (path.trimmed().isEmpty())
+        return tr("Name the directory for the new shard.");
+    const QFileInfo info(path);
+    if (info.exists() && !info.isDir())
+        return tr("%1 exists and is not a directory.").arg(QDir::toNativeSeparators(path));
+    if (!info.exists() && !QFileInfo(info.absolutePath()).isDir())
+        return tr("The parent directory %1 does not exist.").arg(QDir::toNativeSeparators(info.absolutePath()));
+    if (info.isDir() && QDir(path).exists(QStringLiteral("MF")))
+        return tr("%1 already holds a shard (it has an MF file).").arg(QDir::toNativeSeparators(path));
+    if (info.isDir()
+        && (QDir(path).exists(QString::fromStdString(tableFileName(0)))
+            || QDir(path).exists(QString::fromStdString(packFileName(0)))))
+        return tr("%1 already holds generation 0's files.").arg(QDir::toNativeSeparators(path));
+    return {};
+}
+
+bool Browser::createShard(const QString &path, const ShardGeometry &geometry, QString *error)
+{
+    const QString problem = newShardProblem(path);
+    QString why = problem;
+    if (why.isEmpty()) {
+        const std::string p = QFileInfo(path).absoluteFilePath().toStdString();
+        auto dir = Directory::create(p);
+        if (!dir) {
+            why = fromStd(dir.error().describe());
+        } else {
+            // Hydrating creates the table and pack; the shard is then closed
+            // (and its lock let go) before it is opened for the window.
+            auto shard = Shard::hydrate(p, geometry);
+            if (!shard)
+                why = fromStd(shard.error().describe());
+        }
+    }
+    if (!why.isEmpty()) {
+        if (error)
+            *error = why;
+        return false;
+    }
+    return open(path, error);
+}
+
+void Browser::newShard()
+{
+    if (!m_window.editActions()->settlePendingChanges(tr("creating a new shard")))
+        return;
+    HydrateDialog dialog(HydrateDialog::Mode::NewShard, {}, 0, &Browser::newShardProblem, &m_window);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QString why;
+    if (!createShard(dialog.directory(), dialog.geometry(), &why))
+        reportError(tr("New Shard"), tr("Cannot create the shard: %1").arg(why));
+}
+
+void Browser::compareGenerations()
+{
+    if (!m_doc || !m_doc->shard)
+        return;
+    const std::string shardPath = m_doc->shard->path();
+    auto dir = Directory::open(shardPath);
+    auto gens = dir ? listGenerations(*dir) : Result<std::vector<uint32_t>>(std::unexpected(dir.error()));
+    if (!gens) {
+        reportError(tr("Compare Generations"), fromStd(gens.error().describe()));
+        return;
+    }
+    if (gens->size() < 2) {
+        reportError(tr("Compare Generations"),
+            tr("This shard directory holds only one generation's files; there is nothing to compare. A compaction "
+               "keeps the old generation until you delete it."));
+        return;
+    }
+    QList<uint32_t> list(gens->begin(), gens->end());
+    GenerationDiffDialog dialog(
+        list, m_doc->shard->generation(),
+        [shardPath](uint32_t oldGen, uint32_t newGen) -> Result<GenerationDiff> {
+            // Read-only, through a directory of its own.
+            auto d = Directory::open(shardPath);
+            if (!d)
+                return std::unexpected(d.error());
+            return diffGenerations(*d, oldGen, newGen);
+        },
+        &m_window);
+    dialog.exec();
 }
 
 void Browser::runChecker()
@@ -302,6 +554,10 @@ void Browser::watchFiles()
 void Browser::onFilesChanged()
 {
     if (!m_doc || !m_doc->shard)
+        return;
+    // In edit mode we hold the write lock and the changes are our own; a
+    // reload would drop what is staged.
+    if (editMode())
         return;
     // A file that shrank under the mappings reads as zeros past its new end
     // (the storage library's SIGBUS guard); say so rather than show them.

@@ -6,7 +6,9 @@
 
 #include "checker.h"
 #include "pack_layout.h"
+#include "shard.h"
 #include "slot_table_model.h"
+#include "store.h"
 
 #include <QFileSystemWatcher>
 #include <QObject>
@@ -22,9 +24,8 @@ class QAbstractItemModel;
 namespace shardscope {
 
 class DiagnosticsModel;
+class EditSession;
 class MainWindow;
-class Shard;
-class Store;
 class StoreTreeModel;
 
 class Browser : public QObject
@@ -52,6 +53,23 @@ public:
     bool waitForCheck(int timeoutMs = 60'000);
     [[nodiscard]] SlotTableModel &slotModel() { return m_slots; }
 
+    // Edit mode: reopens the location for writing (taking each shard's
+    // write lock as it is shown) and stages edits in a session; off reopens
+    // it read-only. Staged changes must be settled first (the window asks).
+    bool setEditMode(bool on, QString *error = nullptr);
+    [[nodiscard]] bool editMode() const { return m_access == Store::Access::ReadWrite; }
+    [[nodiscard]] EditSession *editSession() const { return m_session.get(); }
+    // Commits the staged changes through the storage library's one write
+    // path; on failure they stay staged and `error` says why.
+    bool writeChanges(QString *error = nullptr);
+    // Runs the compaction dialog for the shown shard (edit mode).
+    void compact();
+    // Creates a shard directory with an empty generation 0 and opens it.
+    bool createShard(const QString &path, const ShardGeometry &geometry, QString *error = nullptr);
+    void compareGenerations();
+    // Says why a directory cannot become a new shard, or "".
+    [[nodiscard]] static QString newShardProblem(const QString &path);
+
 Q_SIGNALS:
     void opened(const QString &path);
     void openFailed(const QString &path, const QString &error);
@@ -66,6 +84,15 @@ private:
     void onFilesChanged();
     void onDiagnosticActivated(const QModelIndex &index);
     void releaseDocument();
+    // Shows the document's current shard again after its files changed
+    // under our own write (the views were let go before it).
+    void presentShard();
+    // Lets go of every view of the shard (before a write swaps its files).
+    void withdrawShard();
+    void startSession();
+    void newShard();
+    void requestEditMode(bool on);
+    void reportError(const QString &title, const QString &message);
 
     MainWindow &m_window;
     QString m_path;
@@ -74,6 +101,8 @@ private:
     // mappings it reads.
     std::shared_ptr<Document> m_doc;
     SlotTableModel m_slots;
+    Store::Access m_access = Store::Access::ReadOnly;
+    std::unique_ptr<EditSession> m_session;
     PackLayout m_layout;
     CheckReport m_report;
     bool m_checking = false;

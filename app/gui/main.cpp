@@ -1,8 +1,10 @@
 // shardscope: the GUI. Opens a shard or a store read-only (or builds the demo
 // store) and shows it; --quit-after-load and --screenshot let scripts and CI
 // run the real program without a person at the screen.
+#include "append_dialog.h"
 #include "browser.h"
 #include "demo_store.h"
+#include "edit_session.h"
 #include "main_window.h"
 #include "resources.h"
 
@@ -131,7 +133,8 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QObject::tr("Browse the shards of a blob store: slots, bytes and the format. Everything is opened read-only."));
+        QObject::tr("Browse and edit the shards of a blob store: slots, bytes and the format. Everything is opened "
+                    "read-only unless --edit or File > Edit Mode asks for writing."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("path"),
@@ -156,8 +159,15 @@ int main(int argc, char *argv[])
     const QCommandLineOption darkOption(QStringLiteral("dark"), QObject::tr("Use a dark palette."));
     const QCommandLineOption timingOption(QStringLiteral("print-timing"),
         QObject::tr("With --quit-after-load: print the time to the first painted window and the resident memory."));
+    const QCommandLineOption editOption(QStringLiteral("edit"),
+        QObject::tr("Open for writing (edit mode): takes the shard's write lock; edits stay staged until written."));
+    const QCommandLineOption stageTextOption(QStringLiteral("stage-text"),
+        QObject::tr("With --edit: stage an append of TEXT (key from its SHA-256), for scripts and screenshots."),
+        QStringLiteral("TEXT"));
+    const QCommandLineOption stageDeleteOption(QStringLiteral("stage-delete"),
+        QObject::tr("With --edit: stage the deletion of this live slot (may be repeated)."), QStringLiteral("SLOT"));
     parser.addOptions({demoOption, quitOption, screenshotOption, selectOption, shardOption, sizeOption, tabOption,
-        hexOption, darkOption, timingOption});
+        hexOption, darkOption, timingOption, editOption, stageTextOption, stageDeleteOption});
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
@@ -216,6 +226,41 @@ int main(int argc, char *argv[])
         reportError(QObject::tr("cannot show shard %1: %2").arg(parser.value(shardOption), error), !batch);
         if (batch)
             return kExitOpenFailed;
+    }
+    if (parser.isSet(editOption)) {
+        if (!browser.setEditMode(true, &error)) {
+            reportError(error, !batch);
+            if (batch)
+                return kExitOpenFailed;
+        }
+    } else if (parser.isSet(stageTextOption) || parser.isSet(stageDeleteOption)) {
+        std::fprintf(stderr, "shardscope: --stage-text and --stage-delete need --edit\n");
+        return kExitFailure;
+    }
+    if (EditSession *session = browser.editSession()) {
+        QList<quint32> deletes;
+        for (const QString &value : parser.values(stageDeleteOption)) {
+            bool ok = false;
+            deletes.append(value.toUInt(&ok));
+            if (!ok) {
+                std::fprintf(stderr, "shardscope: --stage-delete wants a slot number\n");
+                return kExitFailure;
+            }
+        }
+        QString why;
+        if (!deletes.isEmpty() && !session->stageDelete(deletes, &why)) {
+            reportError(why, !batch);
+            if (batch)
+                return kExitFailure;
+        }
+        for (const QString &text : parser.values(stageTextOption)) {
+            const QByteArray data = text.toUtf8();
+            if (!session->stageAppend(AppendDialog::deriveKey(data), data, &why)) {
+                reportError(why, !batch);
+                if (batch)
+                    return kExitFailure;
+            }
+        }
     }
     if (parser.isSet(selectOption)) {
         bool ok = false;

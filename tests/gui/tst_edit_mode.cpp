@@ -1,0 +1,391 @@
+// Edit mode driven through the window and the Browser as a person would:
+// stage appends and deletes, see them as pending rows, undo, revert, write,
+// compact, compare generations, and meet the lock, a full disk and a close
+// with changes pending. Every written shard must check clean and read back
+// with the independent reader.
+#include "../storage/independent_reader.h"
+#include "../storage/test_support.h"
+#include "append_dialog.h"
+#include "browser.h"
+#include "checker.h"
+#include "compact_dialog.h"
+#include "edit_actions.h"
+#include "edit_session.h"
+#include "fault_injection.h"
+#include "generation_diff_dialog.h"
+#include "generation_diff_model.h"
+#include "hydrate_dialog.h"
+#include "main_window.h"
+#include "shard.h"
+#include "slot_filter_model.h"
+#include "slot_table_model.h"
+
+#include <KSyntaxHighlighting/Repository>
+
+#include <QAction>
+#include <QApplication>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <cerrno>
+#include <functional>
+#include <unistd.h>
+
+using namespace shardscope;
+using namespace testsupport;
+
+namespace {
+
+// Runs `fn` on the first modal dialog (or message box) that opens, from
+// inside its own event loop.
+void onNextModal(std::function<void(QWidget *)> fn)
+{
+    auto *timer = new QTimer(qApp);
+    timer->setInterval(20);
+    QObject::connect(timer, &QTimer::timeout, timer, [timer, fn = std::move(fn)] {
+        QWidget *modal = QApplication::activeModalWidget();
+        if (!modal)
+            return;
+        timer->stop();
+        timer->deleteLater();
+        fn(modal);
+    });
+    timer->start();
+}
+
+void clickMessageButton(QWidget *w, QMessageBox::StandardButton which)
+{
+    auto *box = qobject_cast<QMessageBox *>(w);
+    QVERIFY(box);
+    QAbstractButton *b = box->button(which);
+    QVERIFY(b);
+    b->click();
+}
+
+QByteArray liveBytes(const QString &dir, const QByteArray &keyHex, bool *found)
+{
+    independent::ShardImage image;
+    std::string error;
+    *found = false;
+    if (!independent::readShard(dir.toStdString(), image, error))
+        return {};
+    for (const independent::Slot &s : image.entries) {
+        if (s.tombstone || QByteArray::fromStdString(independent::hex(s.key.data(), s.key.size())) != keyHex)
+            continue;
+        *found = true;
+        return QByteArray(reinterpret_cast<const char *>(s.data.data()), qsizetype(s.data.size()));
+    }
+    return {};
+}
+
+// The files' bytes and mtimes; the directory's own mtime moves when a write
+// creates and removes its temporary files, which leaves the shard as it was.
+std::map<QString, FileState> filesOf(const QString &dir)
+{
+    auto snapshot = snapshotTree(dir);
+    snapshot.erase(QStringLiteral("."));
+    return snapshot;
+}
+
+int errorsIn(const QString &dir)
+{
+    auto report = checkShard(dir.toStdString());
+    if (!report)
+        return -1;
+    return int(report->count(Severity::Error));
+}
+
+} // namespace
+
+class TestEditMode : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+
+    void appendIsStagedThenWritten();
+    void deletesWriteNewGeneration();
+    void undoRedoRevertWriteNothing();
+    void lockHeldSaysWho();
+    void closeWithPendingChangesAsks();
+    void diskFullKeepsChangesAndShard();
+    void compactThroughDialog();
+    void compareGenerationsDialog();
+    void newShardThroughDialog();
+
+private:
+    std::unique_ptr<KSyntaxHighlighting::Repository> m_repository;
+};
+
+void TestEditMode::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    m_repository = std::make_unique<KSyntaxHighlighting::Repository>();
+}
+
+void TestEditMode::init()
+{
+    QSettings().clear();
+}
+
+void TestEditMode::appendIsStagedThenWritten()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("basic"));
+    QVERIFY(!dir.isEmpty());
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    const int rowsBefore = browser.slotModel().rowCount();
+    const auto before = snapshotTree(dir);
+
+    QString error;
+    QVERIFY2(browser.setEditMode(true, &error), qPrintable(error));
+    QVERIFY(browser.editSession());
+    QVERIFY(window.editActions()->editMode->isChecked());
+    QVERIFY(window.windowTitle().contains(QStringLiteral("[editing]")));
+    QVERIFY(!window.editActions()->write->isEnabled());
+
+    const QByteArray data = QByteArrayLiteral("{\"staged\": true}\n");
+    const Key key = AppendDialog::deriveKey(data);
+    QVERIFY2(browser.editSession()->stageAppend(key, data, &error), qPrintable(error));
+    QCOMPARE(browser.slotModel().rowCount(), rowsBefore + 1);
+    const int pendingRow = browser.slotModel().rowCount() - 1;
+    QCOMPARE(browser.slotModel().stateAt(pendingRow), SlotTableModel::SlotState::PendingAppend);
+    QVERIFY(window.editActions()->write->isEnabled());
+    // Staging writes nothing.
+    QCOMPARE(snapshotTree(dir), before);
+
+    QVERIFY2(browser.writeChanges(&error), qPrintable(error));
+    QVERIFY(!browser.editSession()->hasChanges());
+    QCOMPARE(browser.slotModel().rowCount(), rowsBefore + 1);
+    QCOMPARE(browser.slotModel().stateAt(rowsBefore), SlotTableModel::SlotState::Live);
+    QCOMPARE(errorsIn(dir), 0);
+    bool found = false;
+    QCOMPARE(liveBytes(dir, QByteArray::fromStdString(key.toHex()), &found), data);
+    QVERIFY(found);
+}
+
+void TestEditMode::deletesWriteNewGeneration()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("basic"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    QString error;
+    QVERIFY2(browser.setEditMode(true, &error), qPrintable(error));
+    const uint32_t gen = browser.editSession()->shard()->generation();
+    const Key k3 = browser.slotModel().entryAt(3).key;
+    const Key k7 = browser.slotModel().entryAt(7).key;
+    QVERIFY2(browser.editSession()->stageDelete({3, 7}, &error), qPrintable(error));
+    QCOMPARE(browser.slotModel().stateAt(3), SlotTableModel::SlotState::PendingDelete);
+    QCOMPARE(browser.slotModel().stateAt(7), SlotTableModel::SlotState::PendingDelete);
+    const QByteArray data = QByteArrayLiteral("replacement text\n");
+    QVERIFY(browser.editSession()->stageAppend(AppendDialog::deriveKey(data), data, &error));
+
+    QVERIFY2(browser.writeChanges(&error), qPrintable(error));
+    QCOMPARE(browser.editSession()->shard()->generation(), gen + 1);
+    QCOMPARE(browser.slotModel().stateAt(3), SlotTableModel::SlotState::Tombstone);
+    QCOMPARE(browser.slotModel().stateAt(7), SlotTableModel::SlotState::Tombstone);
+    QCOMPARE(errorsIn(dir), 0);
+    bool found = true;
+    liveBytes(dir, QByteArray::fromStdString(k3.toHex()), &found);
+    QVERIFY(!found);
+    liveBytes(dir, QByteArray::fromStdString(k7.toHex()), &found);
+    QVERIFY(!found);
+    QCOMPARE(liveBytes(dir, QByteArray::fromStdString(AppendDialog::deriveKey(data).toHex()), &found), data);
+    QVERIFY(found);
+    // The replaced generation is retired once the new one is committed.
+    QVERIFY(!QFileInfo::exists(dir + u'/' + QString::fromStdString(tableFileName(gen))));
+}
+
+void TestEditMode::undoRedoRevertWriteNothing()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("tombstones"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    const auto before = snapshotTree(dir);
+    QVERIFY(browser.setEditMode(true));
+    EditActions *actions = window.editActions();
+    const int rows = browser.slotModel().rowCount();
+    QString error;
+    QVERIFY(browser.editSession()->stageAppend(AppendDialog::deriveKey("a"), "a", &error));
+    QVERIFY(browser.editSession()->stageAppend(AppendDialog::deriveKey("b"), "b", &error));
+    QCOMPARE(browser.slotModel().rowCount(), rows + 2);
+    QVERIFY(actions->undo->isEnabled());
+    actions->undo->trigger();
+    QCOMPARE(browser.slotModel().rowCount(), rows + 1);
+    QVERIFY(actions->redo->isEnabled());
+    actions->redo->trigger();
+    QCOMPARE(browser.slotModel().rowCount(), rows + 2);
+    onNextModal([](QWidget *w) { clickMessageButton(w, QMessageBox::Yes); });
+    actions->revert->trigger();
+    QVERIFY(!browser.editSession()->hasChanges());
+    QCOMPARE(browser.slotModel().rowCount(), rows);
+    QVERIFY(browser.setEditMode(false));
+    QVERIFY(!browser.editSession());
+    QCOMPARE(snapshotTree(dir), before);
+}
+
+void TestEditMode::lockHeldSaysWho()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("basic"));
+    // Another writer (here: this process through a second open) holds it.
+    auto other = Shard::openForWriting(dir.toStdString());
+    QVERIFY2(other, errorText(other).c_str());
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    QString error;
+    QVERIFY(!browser.setEditMode(true, &error));
+    QVERIFY2(error.contains(QStringLiteral("pid %1").arg(::getpid())), qPrintable(error));
+    // Still browsing, read-only.
+    QVERIFY(!browser.editMode());
+    QVERIFY(!browser.editSession());
+    QVERIFY(browser.slotModel().rowCount() > 0);
+    other = std::unexpected(Error {});
+    QVERIFY2(browser.setEditMode(true, &error), qPrintable(error));
+}
+
+void TestEditMode::closeWithPendingChangesAsks()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("basic"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(browser.setEditMode(true));
+    QString error;
+    const QByteArray data = QByteArrayLiteral("kept until asked");
+    QVERIFY(browser.editSession()->stageAppend(AppendDialog::deriveKey(data), data, &error));
+
+    onNextModal([](QWidget *w) { clickMessageButton(w, QMessageBox::Cancel); });
+    QVERIFY(!window.close());
+    QVERIFY(browser.editSession()->hasChanges());
+
+    onNextModal([](QWidget *w) { clickMessageButton(w, QMessageBox::Save); });
+    QVERIFY(window.close());
+    bool found = false;
+    QCOMPARE(liveBytes(dir, QByteArray::fromStdString(AppendDialog::deriveKey(data).toHex()), &found), data);
+    QVERIFY(found);
+}
+
+void TestEditMode::diskFullKeepsChangesAndShard()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("basic"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    QVERIFY(browser.setEditMode(true));
+    QString error;
+    QVERIFY(browser.editSession()->stageDelete({1}, &error));
+    QVERIFY(browser.editSession()->stageAppend(AppendDialog::deriveKey("x"), "x", &error));
+    const auto before = filesOf(dir);
+    // The disk fills at the first write.
+    setFaultHook([](const IoEvent &e) { return e.step == IoStep::Write ? ENOSPC : 0; });
+    const bool written = browser.writeChanges(&error);
+    clearFaultHook();
+    QVERIFY(!written);
+    QVERIFY2(error.contains(QStringLiteral("No space left")), qPrintable(error));
+    QVERIFY2(error.contains(dir), qPrintable(error));
+    QVERIFY(browser.editSession()->hasChanges());
+    const auto after = filesOf(dir);
+    for (const auto &[name, state] : after)
+        QVERIFY2(before.count(name) && before.at(name) == state, qPrintable(name));
+    QCOMPARE(after.size(), before.size());
+    // And it goes through once there is room.
+    QVERIFY2(browser.writeChanges(&error), qPrintable(error));
+    QCOMPARE(errorsIn(dir), 0);
+}
+
+void TestEditMode::compactThroughDialog()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("tombstones"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    QVERIFY(browser.setEditMode(true));
+    const uint32_t gen = browser.editSession()->shard()->generation();
+    bool sawDialog = false;
+    onNextModal([&sawDialog](QWidget *w) {
+        auto *dialog = qobject_cast<CompactDialog *>(w);
+        QVERIFY(dialog);
+        sawDialog = true;
+        QCOMPARE(dialog->page(), CompactDialog::Page::Preview);
+        dialog->compactButton()->click();
+        QTRY_COMPARE(dialog->page(), CompactDialog::Page::Result);
+        QCOMPARE(dialog->outcome(), CompactDialog::Outcome::Ok);
+        dialog->closeButton()->click();
+    });
+    window.editActions()->compact->trigger();
+    QVERIFY(sawDialog);
+    QCOMPARE(browser.editSession()->shard()->generation(), gen + 1);
+    QCOMPARE(errorsIn(dir), 0);
+    // Compaction drops the tombstones: every row is live.
+    for (int row = 0; row < browser.slotModel().rowCount(); ++row)
+        QCOMPARE(browser.slotModel().stateAt(row), SlotTableModel::SlotState::Live);
+}
+
+void TestEditMode::compareGenerationsDialog()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("compacted"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    bool sawDialog = false;
+    onNextModal([&sawDialog](QWidget *w) {
+        auto *dialog = qobject_cast<GenerationDiffDialog *>(w);
+        QVERIFY(dialog);
+        sawDialog = true;
+        QCOMPARE(dialog->oldGeneration(), 0u);
+        QCOMPARE(dialog->newGeneration(), 1u);
+        QVERIFY(dialog->model()->rowCount() > 0);
+        dialog->reject();
+    });
+    window.editActions()->compareGenerations->trigger();
+    QVERIFY(sawDialog);
+}
+
+void TestEditMode::newShardThroughDialog()
+{
+    QTemporaryDir scratch;
+    const QString dir = scratch.path() + QStringLiteral("/fresh");
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    onNextModal([dir](QWidget *w) {
+        auto *dialog = qobject_cast<HydrateDialog *>(w);
+        QVERIFY(dialog);
+        dialog->setDirectory(dir);
+        dialog->setSizes(64, 65536);
+        QVERIFY2(dialog->problem().isEmpty(), qPrintable(dialog->problem()));
+        dialog->accept();
+    });
+    window.editActions()->newShard->trigger();
+    QCOMPARE(browser.path(), QFileInfo(dir).absoluteFilePath());
+    QCOMPARE(QFileInfo(dir + u'/' + QString::fromStdString(tableFileName(0))).size(), 64 * 32);
+    QCOMPARE(QFileInfo(dir + u'/' + QString::fromStdString(packFileName(0))).size(), 65536);
+    QCOMPARE(errorsIn(dir), 0);
+    // A second one in the same place is refused before anything is written.
+    QVERIFY(!Browser::newShardProblem(dir).isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/MF")));
+}
+
+QTEST_MAIN(TestEditMode)
+#include "tst_edit_mode.moc"
