@@ -52,6 +52,7 @@ constexpr uint64_t kSyncChunk = uint64_t(16) << 20;
 // copy. A larger one is read through its mapping instead, so the memory the
 // copy takes stays bounded; slower where page faults are dear, not wrong.
 constexpr uint64_t kSourceInMemoryLimit = uint64_t(256) << 20;
+constexpr size_t kHugePage = size_t(2) << 20;
 // How many entries ahead the gather asks the processor for the old bytes.
 constexpr size_t kPrefetchAhead = 8;
 
@@ -95,18 +96,18 @@ public:
     {
         if (size == 0)
             return;
-        constexpr size_t kHuge = size_t(2) << 20;
         // Whole huge pages: a small buffer takes one rather than a fault per
         // 4 KiB page.
-        const size_t rounded = (size + kHuge - 1) & ~(kHuge - 1);
-        m_mapped = rounded + kHuge;
+        const size_t rounded = (size + kHugePage - 1) & ~(kHugePage - 1);
+        m_mapped = rounded + kHugePage;
         void *p = ::mmap(nullptr, m_mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) {
             m_mapped = 0;
             return;
         }
         m_base = p;
-        m_data = reinterpret_cast<uint8_t *>((reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~uintptr_t(kHuge - 1));
+        m_data
+            = reinterpret_cast<uint8_t *>((reinterpret_cast<uintptr_t>(p) + kHugePage - 1) & ~uintptr_t(kHugePage - 1));
         // Both are hints: without them the copy is slower, not wrong.
         ::madvise(m_data, rounded, MADV_HUGEPAGE);
         if (populate)
@@ -122,6 +123,8 @@ public:
     [[nodiscard]] bool valid() const { return m_size == 0 || m_data; }
     [[nodiscard]] uint8_t *data() const { return m_data; }
     [[nodiscard]] size_t size() const { return m_size; }
+    // Bytes usable from data(): size() rounded up to whole huge pages.
+    [[nodiscard]] size_t capacity() const { return m_mapped > 0 ? m_mapped - kHugePage : 0; }
     [[nodiscard]] std::span<uint8_t> span(uint64_t offset, uint64_t length) const
     {
         return {m_data + offset, size_t(length)};
@@ -131,9 +134,8 @@ public:
     void populate([[maybe_unused]] size_t offset, [[maybe_unused]] size_t length) const
     {
 #ifdef MADV_POPULATE_WRITE
-        constexpr size_t kHuge = size_t(2) << 20;
-        const size_t from = offset & ~(kHuge - 1);
-        const size_t to = (offset + length + kHuge - 1) & ~(kHuge - 1);
+        const size_t from = offset & ~(kHugePage - 1);
+        const size_t to = (offset + length + kHugePage - 1) & ~(kHugePage - 1);
         if (m_data && to > from)
             ::madvise(m_data + from, to - from, MADV_POPULATE_WRITE);
 #endif
@@ -144,6 +146,43 @@ private:
     size_t m_mapped = 0;
     uint8_t *m_data = nullptr;
     size_t m_size = 0;
+};
+
+// The buffer an old pack was read into, kept for the next copy: a fresh one
+// costs zeroing every page and, on virtual machines with shadow paging,
+// setting each up anew, more than the read itself. While kept it is marked
+// free-able (MADV_FREE), so the kernel may take its pages back under memory
+// pressure; they then come back as zeros, which a copy overwrites anyway.
+class KeptBuffer
+{
+public:
+    // The kept buffer if it holds `size` bytes, else a new one, not populated.
+    static std::unique_ptr<CopyBuffer> take(size_t size)
+    {
+        {
+            std::lock_guard lock(s_mutex);
+            if (s_kept && s_kept->capacity() >= size)
+                return std::move(s_kept);
+        }
+        return std::make_unique<CopyBuffer>(size, false);
+    }
+    // Keeps `buffer` unless it is too large or a larger one is kept already.
+    static void give(std::unique_ptr<CopyBuffer> buffer)
+    {
+        if (!buffer || !buffer->valid() || buffer->capacity() == 0 || buffer->capacity() > kLimit)
+            return;
+#ifdef MADV_FREE
+        ::madvise(buffer->data(), buffer->capacity(), MADV_FREE);
+#endif
+        std::lock_guard lock(s_mutex);
+        if (!s_kept || s_kept->capacity() < buffer->capacity())
+            s_kept = std::move(buffer);
+    }
+
+private:
+    static constexpr size_t kLimit = size_t(128) << 20;
+    static inline std::mutex s_mutex;
+    static inline std::unique_ptr<CopyBuffer> s_kept;
 };
 
 // Writes the new table, reads it back and compares, and syncs it.
@@ -365,16 +404,20 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     // Two threads, each faulting in and reading one half: the copy waits for
     // both, and on two cores they take half as long.
     std::unique_ptr<CopyBuffer> oldCopy;
+    struct GiveBack {
+        std::unique_ptr<CopyBuffer> &buffer;
+        ~GiveBack() { KeptBuffer::give(std::move(buffer)); }
+    } keepOldCopy {oldCopy}; // once the threads below that use it are joined
     std::optional<Error> loadError[2];
     std::thread loader[2];
     if (inMemory) {
         const uint64_t used = usedTo - usedFrom;
-        oldCopy = std::make_unique<CopyBuffer>(size_t(used), false);
+        oldCopy = KeptBuffer::take(size_t(used));
         if (!oldCopy->valid()) {
             return fail(ErrorKind::Io, source.file().path(),
                 "cannot allocate " + std::to_string(used) + " bytes to copy the pack");
         }
-        const uint64_t half = (used / 2 + (uint64_t(2) << 20) - 1) & ~((uint64_t(2) << 20) - 1);
+        const uint64_t half = (used / 2 + kHugePage - 1) & ~uint64_t(kHugePage - 1);
         for (int i = 0; i < 2; ++i) {
             const uint64_t from = i == 0 ? 0 : std::min(half, used);
             const uint64_t to = i == 0 ? std::min(half, used) : used;
