@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -38,8 +39,11 @@ Result<ShardLock> ShardLock::acquire(const Directory &dir)
             continue;
         if (errno == EWOULDBLOCK) {
             const auto who = holder(dir);
-            return fail(ErrorKind::Locked, dir.path(),
-                "shard is locked for writing by " + who.value_or("another process (not found in /proc/locks)"));
+            std::string message
+                = "shard is locked for writing by " + who.value_or("another process (not found in /proc/locks)");
+            if (who && who->starts_with("pid " + std::to_string(::getpid()) + " "))
+                message += ", this same process: it has the shard open for writing elsewhere";
+            return fail(ErrorKind::Locked, dir.path(), message);
         }
         return failErrno(errno, dir.path(), "lock shard directory");
     }

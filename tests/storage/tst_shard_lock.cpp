@@ -143,6 +143,7 @@ private slots:
         QCOMPARE(err.file, str(m_dir));
         const std::string who = "pid " + std::to_string(::getpid()) + " (" + ownComm() + ")";
         QVERIFY2(err.message.find(who) != std::string::npos, err.message.c_str());
+        QVERIFY2(err.message.find("this same process") != std::string::npos, err.message.c_str());
     }
 
     void holderIsNamedOnlyWhileHeld()
@@ -203,6 +204,7 @@ private slots:
         killAndReap(child);
         QVERIFY2(refused, message.c_str());
         QVERIFY2(message.find(who) != std::string::npos, message.c_str());
+        QVERIFY2(message.find("this same process") == std::string::npos, message.c_str());
     }
 
     void killedHolderReleasesTheLock()
