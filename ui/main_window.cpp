@@ -842,9 +842,17 @@ void MainWindow::sizeColumns()
     const QFontMetrics plain = m_table->fontMetrics();
     const QFontMetrics fixed(fixedFont);
     const int slotDigits = int(QString::number(model ? std::max(model->rowCount(), 1) : 1).size());
+    QString widestState;
+    for (const auto state : {SlotTableModel::SlotState::Live, SlotTableModel::SlotState::Tombstone,
+             SlotTableModel::SlotState::Damaged, SlotTableModel::SlotState::Uncommitted,
+             SlotTableModel::SlotState::PendingAppend, SlotTableModel::SlotState::PendingDelete}) {
+        const QString name = SlotTableModel::stateName(state);
+        if (plain.horizontalAdvance(name) > plain.horizontalAdvance(widestState))
+            widestState = name;
+    }
     const QList<QPair<const QFontMetrics *, QString>> widest {
         {&plain, QString(slotDigits, QLatin1Char('8'))},
-        {&plain, SlotTableModel::stateName(SlotTableModel::SlotState::Uncommitted)},
+        {&plain, widestState},
         {&fixed, QString(48, QLatin1Char('f'))},
         {&fixed, QStringLiteral("0xffffffff")},
         {&plain, QStringLiteral("4294967295")},
