@@ -63,10 +63,14 @@ DeleteDialog::DeleteDialog(const QList<DeleteEntry> &entries, QWidget *parent) :
     m_note->setObjectName(QStringLiteral("note"));
     m_note->setTextFormat(Qt::PlainText);
     m_note->setWordWrap(true);
-    m_note->setText(tr("The slots become tombstones when you write the changes; until then Undo or Revert "
-                       "Changes brings them back. Their %1 of data stay in the pack until the shard is "
-                       "compacted.")
-                        .arg(GeometryFields::bytesText(totalBytes())));
+    m_note->setText(n == 1 ? tr("The slot becomes a tombstone when you write the changes; until then Undo or Revert "
+                                "Changes brings it back. Its %1 of data stay in the pack until the shard is "
+                                "compacted.")
+                                 .arg(GeometryFields::bytesText(totalBytes()))
+                           : tr("The slots become tombstones when you write the changes; until then Undo or Revert "
+                                "Changes brings them back. Their %1 of data stay in the pack until the shard is "
+                                "compacted.")
+                                 .arg(GeometryFields::bytesText(totalBytes())));
     layout->addWidget(m_note);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -77,9 +81,11 @@ DeleteDialog::DeleteDialog(const QList<DeleteEntry> &entries, QWidget *parent) :
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
 
-    // Wide enough for the 48-digit keys; a few rows tall, the list scrolls.
+    // Wide enough for the 48-digit keys; as tall as the rows up to a point,
+    // then the list scrolls.
+    m_list->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     const int keyWidth = QFontMetrics(fixed).horizontalAdvance(QString(52, QLatin1Char('0')));
-    resize(std::max(sizeHint().width(), keyWidth + 260), std::min(520, sizeHint().height() + 24 * std::min(n, 12)));
+    resize(std::max(sizeHint().width(), keyWidth + 260), std::min(520, sizeHint().height()));
 }
 
 quint64 DeleteDialog::totalBytes() const

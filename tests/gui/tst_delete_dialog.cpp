@@ -97,6 +97,10 @@ void TestDeleteDialog::lists()
     QCOMPARE(dialog.totalBytes(), total);
     const QString note = dialog.noteLabel()->text();
     QVERIFY2(note.contains(QLatin1String("stay in the pack until the shard is compacted")), qPrintable(note));
+    QVERIFY(note.startsWith(
+        count == 1 ? QLatin1String("The slot becomes a tombstone") : QLatin1String("The slots become tombstones")));
+    // Short lists take little room; long ones scroll.
+    QVERIFY(dialog.height() <= 520);
     QVERIFY2(note.contains(QLocale().toString(total) + QLatin1String(" byte")), qPrintable(note));
     // The 48-digit keys are not cut off.
     const QRect keyColumn = list->visualItemRect(list->topLevelItem(0));
