@@ -3,8 +3,11 @@
 #include "append_dialog.h"
 #include "delete_dialog.h"
 #include "edit_session.h"
+#include "put_blob_dialog.h"
+#include "remove_blob_dialog.h"
 #include "shard.h"
 #include "slot_table_model.h"
+#include "store_changes_dialog.h"
 
 #include <QAbstractProxyModel>
 #include <QAction>
@@ -44,31 +47,77 @@ EditActions::EditActions(KSyntaxHighlighting::Repository &repository, QWidget *w
     connect(remove, &QAction::triggered, this, &EditActions::deleteSelected);
     connect(write, &QAction::triggered, this, &EditActions::writeRequested);
     connect(revert, &QAction::triggered, this, [this] {
-        if (m_session && m_session->hasChanges()
+        if (hasChanges()
             && QMessageBox::question(m_window, tr("Revert Changes"),
                    tr("Drop all staged changes? Nothing has been written to the shard yet."))
-                == QMessageBox::Yes)
-            m_session->revert();
+                == QMessageBox::Yes) {
+            if (m_session)
+                m_session->revert();
+            if (m_storeSession)
+                m_storeSession->revert();
+        }
     });
     connect(undo, &QAction::triggered, this, [this] {
-        if (m_session)
-            m_session->undoStack()->undo();
+        if (QUndoStack *stack = activeStack())
+            stack->undo();
     });
     connect(redo, &QAction::triggered, this, [this] {
-        if (m_session)
-            m_session->undoStack()->redo();
+        if (QUndoStack *stack = activeStack())
+            stack->redo();
     });
     connect(compact, &QAction::triggered, this, [this] {
         if (settlePendingChanges(tr("compacting")))
             Q_EMIT compactRequested();
     });
     connect(compareGenerations, &QAction::triggered, this, &EditActions::compareGenerationsRequested);
+    putBlobAction = make(tr("&Put Blob by Content ID..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    removeBlobAction = make(tr("Re&move Blob by Content ID..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
+    storeChanges = make(tr("&Staged Store Changes..."), QKeySequence());
+    connect(putBlobAction, &QAction::triggered, this, &EditActions::putBlob);
+    connect(removeBlobAction, &QAction::triggered, this, &EditActions::removeBlob);
+    connect(storeChanges, &QAction::triggered, this, &EditActions::showStoreChanges);
     updateActions();
 }
 
 EditSession *EditActions::session() const
 {
     return m_session;
+}
+
+StoreEditSession *EditActions::storeSession() const
+{
+    return m_storeSession;
+}
+
+bool EditActions::hasChanges() const
+{
+    return (m_session && m_session->hasChanges()) || (m_storeSession && m_storeSession->hasChanges());
+}
+
+QUndoStack *EditActions::activeStack() const
+{
+    QUndoStack *shard = m_session ? m_session->undoStack() : nullptr;
+    QUndoStack *store = m_storeSession ? m_storeSession->undoStack() : nullptr;
+    if (store && m_lastStack == store)
+        return store;
+    return shard ? shard : store;
+}
+
+void EditActions::setStoreSession(StoreEditSession *session)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_storeConnections))
+        disconnect(c);
+    m_storeConnections.clear();
+    m_storeSession = session;
+    if (session) {
+        m_storeConnections << connect(session, &StoreEditSession::changesChanged, this, &EditActions::updateActions);
+        QUndoStack *stack = session->undoStack();
+        m_storeConnections << connect(stack, &QUndoStack::indexChanged, this, [this, stack] {
+            m_lastStack = stack;
+            updateActions();
+        });
+    }
+    updateActions();
 }
 
 void EditActions::setSlotView(QTableView *view)
@@ -85,7 +134,10 @@ void EditActions::setSession(EditSession *session)
     if (session) {
         m_sessionConnections << connect(session, &EditSession::changesChanged, this, &EditActions::updateActions);
         QUndoStack *stack = session->undoStack();
-        m_sessionConnections << connect(stack, &QUndoStack::indexChanged, this, &EditActions::updateActions);
+        m_sessionConnections << connect(stack, &QUndoStack::indexChanged, this, [this, stack] {
+            m_lastStack = stack;
+            updateActions();
+        });
     }
     updateActions();
 }
@@ -93,13 +145,15 @@ void EditActions::setSession(EditSession *session)
 void EditActions::updateActions()
 {
     const bool editing = m_session != nullptr;
-    const bool pending = editing && m_session->hasChanges();
-    editMode->setChecked(editing);
+    const bool pending = hasChanges();
+    editMode->setChecked(editing || m_storeSession);
     for (QAction *a : {append, remove, compact})
         a->setEnabled(editing);
+    for (QAction *a : {putBlobAction, removeBlobAction, storeChanges})
+        a->setEnabled(m_storeSession != nullptr);
     write->setEnabled(pending);
     revert->setEnabled(pending);
-    QUndoStack *stack = editing ? m_session->undoStack() : nullptr;
+    QUndoStack *stack = activeStack();
     undo->setEnabled(stack && stack->canUndo());
     redo->setEnabled(stack && stack->canRedo());
     undo->setText(stack && stack->canUndo() ? tr("&Undo %1").arg(stack->undoText()) : tr("&Undo"));
@@ -109,7 +163,7 @@ void EditActions::updateActions()
 void EditActions::toggleEditMode(bool on)
 {
     // The check mark follows the application's answer, not the click.
-    editMode->setChecked(m_session != nullptr);
+    editMode->setChecked(m_session || m_storeSession);
     if (on) {
         const auto answer = QMessageBox::question(m_window, tr("Edit Mode"),
             tr("Open this shard for writing?\n\nShardScope takes the shard's write lock, so no other ShardScope "
@@ -127,7 +181,7 @@ void EditActions::toggleEditMode(bool on)
 
 bool EditActions::settlePendingChanges(const QString &action)
 {
-    if (!m_session || !m_session->hasChanges())
+    if (!hasChanges())
         return true;
     const auto answer = QMessageBox::warning(m_window, tr("Staged Changes"),
         tr("There are staged changes that are not written yet. Write them before %1?").arg(action),
@@ -135,12 +189,15 @@ bool EditActions::settlePendingChanges(const QString &action)
     if (answer == QMessageBox::Cancel)
         return false;
     if (answer == QMessageBox::Discard) {
-        m_session->revert();
+        if (m_session)
+            m_session->revert();
+        if (m_storeSession)
+            m_storeSession->revert();
         return true;
     }
     Q_EMIT writeRequested();
     // A failed write keeps the changes staged (and has said why).
-    return !m_session || !m_session->hasChanges();
+    return !hasChanges();
 }
 
 void EditActions::appendEntry()
@@ -205,6 +262,60 @@ void EditActions::deleteSelected()
     QString why;
     if (!m_session->stageDelete(chosen, &why))
         QMessageBox::warning(m_window, tr("Delete Entries"), why);
+}
+
+void EditActions::putBlob()
+{
+    if (!m_storeSession)
+        return;
+    QPointer<StoreEditSession> session = m_storeSession;
+    PutBlobDialog dialog(
+        [session](const ContentId &cid) -> QString {
+            if (!session)
+                return tr("Edit mode has ended.");
+            for (const StoreEditSession::PendingPut &p : session->pendingPuts()) {
+                if (p.cid == cid)
+                    return tr("A put of this blob is already staged.");
+            }
+            return {};
+        },
+        m_window);
+    if (dialog.exec() != QDialog::Accepted || !session)
+        return;
+    QString why;
+    if (!session->stagePut(dialog.cid(), dialog.data(), &why))
+        QMessageBox::warning(m_window, tr("Put Blob"), why);
+}
+
+void EditActions::removeBlob()
+{
+    if (!m_storeSession)
+        return;
+    QPointer<StoreEditSession> session = m_storeSession;
+    RemoveBlobDialog dialog(
+        [session](const ContentId &cid) -> QString {
+            if (!session)
+                return tr("Edit mode has ended.");
+            return session->isMarkedForRemoval(cid) ? tr("already marked for removal") : QString();
+        },
+        m_window);
+    if (dialog.exec() != QDialog::Accepted || !session)
+        return;
+    for (const ContentId &cid : dialog.cids()) {
+        QString why;
+        if (!session->stageRemove(cid, &why)) {
+            QMessageBox::warning(m_window, tr("Remove Blob"), why);
+            return;
+        }
+    }
+}
+
+void EditActions::showStoreChanges()
+{
+    if (!m_storeSession)
+        return;
+    StoreChangesDialog dialog(m_storeSession, m_window);
+    dialog.exec();
 }
 
 } // namespace shardscope

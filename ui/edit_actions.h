@@ -10,6 +10,7 @@
 #include <QPointer>
 
 class QAction;
+class QUndoStack;
 class QTableView;
 class QWidget;
 
@@ -20,6 +21,7 @@ class Repository;
 namespace shardscope {
 
 class EditSession;
+class StoreEditSession;
 
 class EditActions : public QObject
 {
@@ -33,6 +35,12 @@ public:
     // The session of the shard shown in edit mode; null when read-only.
     void setSession(EditSession *session);
     [[nodiscard]] EditSession *session() const;
+    // Store mode: puts and removals by content ID across the store's
+    // shards; null when read-only.
+    void setStoreSession(StoreEditSession *session);
+    [[nodiscard]] StoreEditSession *storeSession() const;
+    // Something is staged in either session.
+    [[nodiscard]] bool hasChanges() const;
     // The slot table whose selected rows Delete stages.
     void setSlotView(QTableView *view);
 
@@ -43,6 +51,9 @@ public:
     // Run the dialogs (also reached by the actions).
     void appendEntry();
     void deleteSelected();
+    void putBlob();
+    void removeBlob();
+    void showStoreChanges();
 
     QAction *editMode = nullptr;
     QAction *newShard = nullptr;
@@ -54,6 +65,9 @@ public:
     QAction *redo = nullptr;
     QAction *compact = nullptr;
     QAction *compareGenerations = nullptr;
+    QAction *putBlobAction = nullptr;
+    QAction *removeBlobAction = nullptr;
+    QAction *storeChanges = nullptr;
 
 Q_SIGNALS:
     // The user asked to enter (after confirming) or leave edit mode.
@@ -67,12 +81,17 @@ Q_SIGNALS:
 
 private:
     void toggleEditMode(bool on);
+    [[nodiscard]] QUndoStack *activeStack() const;
     void updateActions();
 
     KSyntaxHighlighting::Repository &m_repository;
     QWidget *m_window;
     QPointer<EditSession> m_session;
     QPointer<QTableView> m_view;
+    QPointer<StoreEditSession> m_storeSession;
+    QList<QMetaObject::Connection> m_storeConnections;
+    // Undo and redo go to the stack that changed last.
+    QPointer<QObject> m_lastStack;
     QList<QMetaObject::Connection> m_sessionConnections;
 };
 

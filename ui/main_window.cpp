@@ -394,6 +394,10 @@ void MainWindow::createMenus()
     QMenu *shard = menuBar()->addMenu(tr("&Shard"));
     shard->addAction(m_edit->compact);
     shard->addAction(m_edit->compareGenerations);
+    QMenu *store = menuBar()->addMenu(tr("S&tore"));
+    store->addAction(m_edit->putBlobAction);
+    store->addAction(m_edit->removeBlobAction);
+    store->addAction(m_edit->storeChanges);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *guide = help->addAction(tr("&Format Guide"));
@@ -485,17 +489,35 @@ void MainWindow::setEditSession(EditSession *session)
     updateEditStatus();
 }
 
+void MainWindow::setStoreEditSession(StoreEditSession *session)
+{
+    if (m_edit->storeSession())
+        disconnect(m_edit->storeSession(), nullptr, this, nullptr);
+    m_edit->setStoreSession(session);
+    if (session)
+        connect(session, &StoreEditSession::changesChanged, this, &MainWindow::updateEditStatus);
+    updateEditStatus();
+}
+
 void MainWindow::updateEditStatus()
 {
     EditSession *session = m_edit->session();
-    m_editStatus->setVisible(session != nullptr);
-    if (!session)
+    StoreEditSession *store = m_edit->storeSession();
+    m_editStatus->setVisible(session || store);
+    if (!session && !store)
         return;
-    const int appends = int(session->pendingAppends().size());
-    const int deletes = int(session->changes().deletes.size());
-    m_editStatus->setText(appends + deletes == 0
+    const int appends = session ? int(session->pendingAppends().size()) : 0;
+    const int deletes = session ? int(session->markedForDeletion().size()) : 0;
+    const int puts = store ? int(store->pendingPuts().size()) : 0;
+    const int removes = store ? int(store->pendingRemoves().size()) : 0;
+    QStringList parts;
+    if (appends + deletes > 0)
+        parts << tr("%1 staged append(s), %2 staged delete(s)").arg(appends).arg(deletes);
+    if (puts + removes > 0)
+        parts << tr("store: %1 put(s), %2 removal(s)").arg(puts).arg(removes);
+    m_editStatus->setText(parts.isEmpty()
             ? tr("Edit mode: no staged changes")
-            : tr("Edit mode: %1 staged append(s), %2 staged delete(s); Ctrl+S writes them").arg(appends).arg(deletes));
+            : tr("Edit mode: %1; Ctrl+S writes them").arg(parts.join(QStringLiteral("; "))));
 }
 
 void MainWindow::addRecentLocation(const QString &path)
@@ -631,7 +653,10 @@ void MainWindow::onCurrentSlotChanged(const QModelIndex &current)
     const std::optional<quint32> slot
         = current.isValid() ? std::optional<quint32>(current.data(SlotTableModel::SlotRole).toUInt()) : std::nullopt;
     m_packMap->setSelectedSlot(slot);
-    if (slot && m_shard.tableFile) {
+    if (stagedAppendBytes()) {
+        // Its slot on disk is blank (or stale) until the change is written.
+        m_format->clearSlot();
+    } else if (slot && m_shard.tableFile) {
         const QByteArray raw = readBytes(m_shard.tableFile.get(), quint64(*slot) * 32, 32);
         if (raw.size() == 32)
             m_format->setSlot(*slot, raw, m_shard.slotContext);
@@ -643,6 +668,19 @@ void MainWindow::onCurrentSlotChanged(const QModelIndex &current)
     updateHexPane();
     if (slot)
         Q_EMIT slotSelected(*slot);
+}
+
+std::optional<QByteArray> MainWindow::stagedAppendBytes() const
+{
+    const QModelIndex current = m_table->currentIndex();
+    EditSession *session = m_edit->session();
+    if (!session || !current.isValid()
+        || current.data(SlotTableModel::StateRole).toInt() != int(SlotTableModel::SlotState::PendingAppend))
+        return std::nullopt;
+    const int index = current.data(SlotTableModel::PendingIndexRole).toInt();
+    if (index < 0 || index >= session->pendingAppends().size())
+        return std::nullopt;
+    return session->pendingAppends().at(index).data;
 }
 
 void MainWindow::setHexMode(HexMode mode)
@@ -661,8 +699,17 @@ void MainWindow::updateHexPane()
     if (slot && m_shard.packLayout)
         extent = m_shard.packLayout->extentOf(*slot);
 
+    const std::optional<QByteArray> staged = stagedAppendBytes();
+    if (staged)
+        extent.reset();
     switch (m_hexMode) {
     case HexMode::Entry:
+        if (staged) {
+            m_hex->setSource(std::make_shared<BufferHexSource>(*staged));
+            setHexAnnotator({});
+            m_hexCaption->setText(tr("Slot %1: %2 staged bytes, not yet written").arg(*slot).arg(staged->size()));
+            return;
+        }
         if (!extent || !m_shard.packFile || extent->end > m_shard.packFile->size()) {
             m_hex->clear();
             m_hexCaption->setText(slot ? tr("Slot %1 has no bytes in the pack").arg(*slot) : QString());

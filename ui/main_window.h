@@ -35,6 +35,7 @@ namespace shardscope {
 
 class EditActions;
 class EditSession;
+class StoreEditSession;
 class FormatView;
 class PackLayout;
 class PackMapWidget;
@@ -101,6 +102,8 @@ public:
     // Edit mode: the session staging edits of the shown shard, or null when
     // the shard is open read-only. The session stays the application's.
     void setEditSession(EditSession *session);
+    // Store mode's session (puts and removals by content ID), or null.
+    void setStoreEditSession(StoreEditSession *session);
     [[nodiscard]] EditActions *editActions() const { return m_edit; }
 
     // For tests and the screenshot option.
@@ -152,6 +155,8 @@ private:
     void findKey();
     void goToSlot();
     void updateEditStatus();
+    // The bytes of the selected row when it is a staged append.
+    [[nodiscard]] std::optional<QByteArray> stagedAppendBytes() const;
 
     KSyntaxHighlighting::Repository &m_repository;
     ShardPresentation m_shard;

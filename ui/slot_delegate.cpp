@@ -18,6 +18,9 @@ void SlotDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelInd
         QFont font = m_fixedFont;
         if (option->font.pointSizeF() > 0)
             font.setPointSizeF(option->font.pointSizeF());
+        // The model's italic and strike-out mark staged rows; keep them.
+        font.setItalic(option->font.italic());
+        font.setStrikeOut(option->font.strikeOut());
         option->font = font;
         option->fontMetrics = QFontMetrics(font);
     }
@@ -40,6 +43,19 @@ void SlotDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelInd
         // Readable on light and dark bases alike.
         const bool dark = pal.color(QPalette::Base).lightness() < 128;
         pal.setColor(QPalette::Text, dark ? QColor(255, 120, 110) : QColor(190, 20, 20));
+        break;
+    }
+    case SlotTableModel::SlotState::PendingAppend: {
+        // Staged, not yet written: green for what will be added.
+        option->font.setItalic(true);
+        const bool dark = pal.color(QPalette::Base).lightness() < 128;
+        pal.setColor(QPalette::Text, dark ? QColor(130, 210, 130) : QColor(0, 110, 0));
+        break;
+    }
+    case SlotTableModel::SlotState::PendingDelete: {
+        option->font.setStrikeOut(true);
+        const bool dark = pal.color(QPalette::Base).lightness() < 128;
+        pal.setColor(QPalette::Text, dark ? QColor(255, 150, 140) : QColor(170, 40, 40));
         break;
     }
     }

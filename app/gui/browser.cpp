@@ -137,8 +137,10 @@ void Browser::releaseDocument()
 {
     // The window lets go of models and sources before what they read goes.
     m_window.setEditSession(nullptr);
+    m_window.setStoreEditSession(nullptr);
     m_slots.setEditSession(nullptr);
     m_session.reset();
+    m_storeSession.reset();
     m_window.clearShard();
     m_window.setStoreModel(nullptr);
     m_window.setDiagnosticsModel(nullptr);
@@ -172,6 +174,11 @@ bool Browser::open(const QString &path, QString *error)
         m_tree->setStore(m_doc->store.get());
         m_window.setStoreModel(m_tree.get());
         if (showShard(QString(), &why)) {
+            if (editMode()) {
+                m_storeSession = std::make_unique<StoreEditSession>();
+                m_storeSession->setStore(m_doc->store.get());
+                m_window.setStoreEditSession(m_storeSession.get());
+            }
             watchFiles();
             m_window.addRecentLocation(absolute);
             Q_EMIT opened(absolute);
@@ -301,8 +308,44 @@ bool Browser::setEditMode(bool on, QString *error)
     return ok;
 }
 
+bool Browser::writeStoreChanges(QString *error)
+{
+    const StoreChanges changes = m_storeSession->changes();
+    const QString relPath = m_relPath;
+    m_window.setEditSession(nullptr);
+    m_slots.setEditSession(nullptr);
+    withdrawShard();
+    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
+        QApplication::setOverrideCursor(Qt::WaitCursor);
+    auto result = commitStoreChanges(*m_doc->store, changes);
+    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
+        QApplication::restoreOverrideCursor();
+    if (!result) {
+        presentShard();
+        startSession();
+        const QString why = fromStd(result.error().describe());
+        if (error)
+            *error = why;
+        reportError(tr("Write Changes"),
+            tr("The store changes were not all written: %1\nEach shard holds either all of its changes or none; "
+               "the staged list is kept.")
+                .arg(why));
+        return false;
+    }
+    // New child shards may have appeared: the tree and every view start again.
+    const int puts = int(changes.puts.size());
+    const int removes = int(changes.deletes.size());
+    open(m_path);
+    if (!relPath.isEmpty())
+        showShard(relPath);
+    m_window.showStatusMessage(tr("Wrote %1 put(s) and %2 removal(s) to the store").arg(puts).arg(removes), 10'000);
+    return true;
+}
+
 bool Browser::writeChanges(QString *error)
 {
+    if (m_storeSession && m_storeSession->hasChanges() && !(m_session && m_session->hasChanges()))
+        return writeStoreChanges(error);
     if (!m_session || !m_doc || !m_doc->shard)
         return false;
     const ShardChanges changes = m_session->changes();
@@ -345,6 +388,10 @@ bool Browser::writeChanges(QString *error)
         reportError(tr("Write Changes"),
             tr("The changes are written, but the replaced generation's files could not all be removed: %1")
                 .arg(fromStd(result->retireError->describe())));
+    // The shard's own edits first; the store's puts and removals are planned
+    // again against what is now on disk.
+    if (m_storeSession && m_storeSession->hasChanges())
+        return writeStoreChanges(error);
     return true;
 }
 

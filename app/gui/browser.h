@@ -25,6 +25,7 @@ namespace shardscope {
 
 class DiagnosticsModel;
 class EditSession;
+class StoreEditSession;
 class MainWindow;
 class StoreTreeModel;
 
@@ -59,6 +60,7 @@ public:
     bool setEditMode(bool on, QString *error = nullptr);
     [[nodiscard]] bool editMode() const { return m_access == Store::Access::ReadWrite; }
     [[nodiscard]] EditSession *editSession() const { return m_session.get(); }
+    [[nodiscard]] StoreEditSession *storeEditSession() const { return m_storeSession.get(); }
     // Commits the staged changes through the storage library's one write
     // path; on failure they stay staged and `error` says why.
     bool writeChanges(QString *error = nullptr);
@@ -90,6 +92,7 @@ private:
     // Lets go of every view of the shard (before a write swaps its files).
     void withdrawShard();
     void startSession();
+    bool writeStoreChanges(QString *error);
     void newShard();
     void requestEditMode(bool on);
     void reportError(const QString &title, const QString &message);
@@ -103,6 +106,7 @@ private:
     SlotTableModel m_slots;
     Store::Access m_access = Store::Access::ReadOnly;
     std::unique_ptr<EditSession> m_session;
+    std::unique_ptr<StoreEditSession> m_storeSession;
     PackLayout m_layout;
     CheckReport m_report;
     bool m_checking = false;

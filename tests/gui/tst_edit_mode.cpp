@@ -14,16 +14,19 @@
 #include "fault_injection.h"
 #include "generation_diff_dialog.h"
 #include "generation_diff_model.h"
+#include "hex_view.h"
 #include "hydrate_dialog.h"
 #include "main_window.h"
 #include "shard.h"
 #include "slot_filter_model.h"
 #include "slot_table_model.h"
+#include "store.h"
 
 #include <KSyntaxHighlighting/Repository>
 
 #include <QAction>
 #include <QApplication>
+#include <QCryptographicHash>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -35,6 +38,7 @@
 #include <QTimer>
 
 #include <cerrno>
+#include <cstring>
 #include <functional>
 #include <unistd.h>
 
@@ -121,6 +125,7 @@ private Q_SLOTS:
     void compactThroughDialog();
     void compareGenerationsDialog();
     void newShardThroughDialog();
+    void storeModePutAndRemove();
 
 private:
     std::unique_ptr<KSyntaxHighlighting::Repository> m_repository;
@@ -162,6 +167,14 @@ void TestEditMode::appendIsStagedThenWritten()
     const int pendingRow = browser.slotModel().rowCount() - 1;
     QCOMPARE(browser.slotModel().stateAt(pendingRow), SlotTableModel::SlotState::PendingAppend);
     QVERIFY(window.editActions()->write->isEnabled());
+    // The hex pane shows the staged bytes, not what lies on disk at its slot.
+    window.setHexMode(MainWindow::HexMode::Entry);
+    window.slotView()->setCurrentIndex(
+        window.slotFilter()->mapFromSource(browser.slotModel().index(pendingRow, SlotTableModel::SlotColumn)));
+    QCOMPARE(window.hexView()->size(), quint64(data.size()));
+    QByteArray shown(data.size(), '\0');
+    QVERIFY(window.hexView()->source()->read(0, data.size(), shown.data()));
+    QCOMPARE(shown, data);
     // Staging writes nothing.
     QCOMPARE(snapshotTree(dir), before);
 
@@ -385,6 +398,47 @@ void TestEditMode::newShardThroughDialog()
     QCOMPARE(errorsIn(dir), 0);
     // A second one in the same place is refused before anything is written.
     QVERIFY(!Browser::newShardProblem(dir).isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/MF")));
+}
+
+void TestEditMode::storeModePutAndRemove()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("store"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    QString error;
+    QVERIFY2(browser.setEditMode(true, &error), qPrintable(error));
+    StoreEditSession *session = browser.storeEditSession();
+    QVERIFY(session);
+    QVERIFY(window.editActions()->putBlobAction->isEnabled());
+
+    const ContentId removed = *contentIdFromHex("7e299a8dc8cc2b920d9998e453d358e838554f6b65d51d5b09b5a4fa4ba28cfc");
+    const QByteArray data = QByteArrayLiteral("a blob put through the store session\n");
+    ContentId added {};
+    const QByteArray digest = QCryptographicHash::hash(data, QCryptographicHash::Sha256);
+    std::memcpy(added.data(), digest.constData(), added.size());
+    QVERIFY2(session->stagePut(added, data, &error), qPrintable(error));
+    QVERIFY2(session->stageRemove(removed, &error), qPrintable(error));
+    QVERIFY(window.editActions()->write->isEnabled());
+
+    QVERIFY2(browser.writeChanges(&error), qPrintable(error));
+    QVERIFY(browser.storeEditSession());
+    QVERIFY(!browser.storeEditSession()->hasChanges());
+    QVERIFY(browser.waitForCheck());
+    QCOMPARE(browser.report().count(Severity::Error), size_t(0));
+
+    // What another reader sees.
+    browser.setEditMode(false);
+    auto store = Store::open(dir.toStdString(), Store::Access::ReadOnly);
+    QVERIFY2(store, errorText(store).c_str());
+    auto got = store->get(added);
+    QVERIFY2(got, errorText(got).c_str());
+    QVERIFY(got->has_value());
+    QCOMPARE(toByteArray(**got), data);
+    auto gone = store->get(removed);
+    QVERIFY2(gone, errorText(gone).c_str());
+    QVERIFY(!gone->has_value());
 }
 
 QTEST_MAIN(TestEditMode)
