@@ -187,6 +187,8 @@ bool Browser::open(const QString &path, QString *error)
     } else {
         why = fromStd(store.error().describe());
     }
+    if (const std::optional<quint32> gen = missingGeneration(absolute))
+        why += tr(" (generation %1's table or pack is missing: File > New Shard can create them)").arg(*gen);
     m_window.showStatusMessage(tr("Cannot open %1: %2").arg(QDir::toNativeSeparators(absolute), why));
     if (error)
         *error = why;
@@ -467,10 +469,56 @@ bool Browser::createShard(const QString &path, const ShardGeometry &geometry, QS
     return open(path, error);
 }
 
+std::optional<quint32> Browser::missingGeneration(const QString &path)
+{
+    auto dir = Directory::open(QFileInfo(path).absoluteFilePath().toStdString());
+    if (!dir)
+        return std::nullopt;
+    auto manifest = ManifestFile::load(*dir);
+    if (!manifest || !manifest->has_value())
+        return std::nullopt; // without MF it is a new shard, not a missing generation
+    const uint32_t gen = (*manifest)->active().gen;
+    auto table = dir->status(tableFileName(gen));
+    auto pack = dir->status(packFileName(gen));
+    if (!table || !pack)
+        return std::nullopt;
+    if (table->type == EntryType::Missing || pack->type == EntryType::Missing)
+        return gen;
+    return std::nullopt;
+}
+
+bool Browser::initialiseGeneration(const QString &path, const ShardGeometry &geometry, QString *error)
+{
+    {
+        // Like the reference's Hydrate: the missing files are created at these
+        // sizes; the shard is closed (its lock let go) before it is shown.
+        auto shard = Shard::hydrate(QFileInfo(path).absoluteFilePath().toStdString(), geometry);
+        if (!shard) {
+            if (error)
+                *error = fromStd(shard.error().describe());
+            return false;
+        }
+    }
+    return open(path, error);
+}
+
 void Browser::newShard()
 {
     if (!m_window.editActions()->settlePendingChanges(tr("creating a new shard")))
         return;
+    // A location that failed to open for want of its generation's files is
+    // offered those files first.
+    if (!m_doc && !m_path.isEmpty()) {
+        if (const std::optional<quint32> gen = missingGeneration(m_path)) {
+            HydrateDialog dialog(HydrateDialog::Mode::MissingGeneration, m_path, *gen, {}, &m_window);
+            if (dialog.exec() != QDialog::Accepted)
+                return;
+            QString why;
+            if (!initialiseGeneration(m_path, dialog.geometry(), &why))
+                reportError(tr("Initialise Generation"), tr("Cannot create the files: %1").arg(why));
+            return;
+        }
+    }
     HydrateDialog dialog(HydrateDialog::Mode::NewShard, {}, 0, &Browser::newShardProblem, &m_window);
     if (dialog.exec() != QDialog::Accepted)
         return;

@@ -71,6 +71,11 @@ public:
     void compareGenerations();
     // Says why a directory cannot become a new shard, or "".
     [[nodiscard]] static QString newShardProblem(const QString &path);
+    // The generation whose table or pack is missing from an existing shard
+    // directory (its MF names it; 0 without MF), or nullopt.
+    [[nodiscard]] static std::optional<quint32> missingGeneration(const QString &path);
+    // Creates the missing table and pack of the shard at path, then opens it.
+    bool initialiseGeneration(const QString &path, const ShardGeometry &geometry, QString *error = nullptr);
 
 Q_SIGNALS:
     void opened(const QString &path);

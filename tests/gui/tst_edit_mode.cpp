@@ -9,6 +9,7 @@
 #include "browser.h"
 #include "checker.h"
 #include "compact_dialog.h"
+#include "demo_store.h"
 #include "edit_actions.h"
 #include "edit_session.h"
 #include "fault_injection.h"
@@ -126,6 +127,8 @@ private Q_SLOTS:
     void compareGenerationsDialog();
     void newShardThroughDialog();
     void storeModePutAndRemove();
+    void missingGenerationInitialised();
+    void demoStoreEdited();
 
 private:
     std::unique_ptr<KSyntaxHighlighting::Repository> m_repository;
@@ -439,6 +442,81 @@ void TestEditMode::storeModePutAndRemove()
     auto gone = store->get(removed);
     QVERIFY2(gone, errorText(gone).c_str());
     QVERIFY(!gone->has_value());
+}
+
+void TestEditMode::missingGenerationInitialised()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("empty"));
+    QVERIFY(QFile::remove(dir + u'/' + QString::fromStdString(tableFileName(0))));
+    QVERIFY(QFile::remove(dir + u'/' + QString::fromStdString(packFileName(0))));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QString error;
+    QVERIFY(!browser.open(dir, &error));
+    QVERIFY2(error.contains(QStringLiteral("File > New Shard")), qPrintable(error));
+    QCOMPARE(Browser::missingGeneration(dir), std::optional<quint32>(0));
+    bool sawDialog = false;
+    onNextModal([&sawDialog, dir](QWidget *w) {
+        auto *dialog = qobject_cast<HydrateDialog *>(w);
+        QVERIFY(dialog);
+        sawDialog = true;
+        QCOMPARE(dialog->mode(), HydrateDialog::Mode::MissingGeneration);
+        QCOMPARE(QFileInfo(dialog->directory()).absoluteFilePath(), QFileInfo(dir).absoluteFilePath());
+        dialog->setSizes(128, 65536);
+        dialog->accept();
+    });
+    window.editActions()->newShard->trigger();
+    QVERIFY(sawDialog);
+    QCOMPARE(QFileInfo(dir + u'/' + QString::fromStdString(tableFileName(0))).size(), 128 * 32);
+    QCOMPARE(QFileInfo(dir + u'/' + QString::fromStdString(packFileName(0))).size(), 65536);
+    QCOMPARE(errorsIn(dir), 0);
+    QVERIFY(!Browser::missingGeneration(dir));
+}
+
+void TestEditMode::demoStoreEdited()
+{
+    auto demo = DemoStore::create();
+    QVERIFY2(demo, errorText(demo).c_str());
+    const QString dir = demo->path();
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(dir));
+    QString error;
+    QVERIFY2(browser.setEditMode(true, &error), qPrintable(error));
+    EditSession *session = browser.editSession();
+    // The first live slot with bytes, and a new entry.
+    uint32_t victim = UINT32_MAX;
+    for (int row = 0; row < browser.slotModel().committedRowCount(); ++row) {
+        if (browser.slotModel().stateAt(row) == SlotTableModel::SlotState::Live
+            && browser.slotModel().entryAt(row).len > 0) {
+            victim = browser.slotModel().slotAt(row);
+            break;
+        }
+    }
+    QVERIFY(victim != UINT32_MAX);
+    const Key victimKey = browser.slotModel().entryAt(browser.slotModel().rowForSlot(victim)).key;
+    const QByteArray data = QByteArrayLiteral("key = value\n");
+    QVERIFY2(session->stageDelete({victim}, &error), qPrintable(error));
+    QVERIFY2(session->stageAppend(AppendDialog::deriveKey(data), data, &error), qPrintable(error));
+    QVERIFY2(browser.writeChanges(&error), qPrintable(error));
+    // And compacted through the dialog.
+    onNextModal([](QWidget *w) {
+        auto *dialog = qobject_cast<CompactDialog *>(w);
+        QVERIFY(dialog);
+        dialog->compactButton()->click();
+        QTRY_COMPARE(dialog->page(), CompactDialog::Page::Result);
+        QCOMPARE(dialog->outcome(), CompactDialog::Outcome::Ok);
+        dialog->closeButton()->click();
+    });
+    window.editActions()->compact->trigger();
+    QVERIFY(browser.setEditMode(false));
+    QCOMPARE(errorsIn(dir), 0);
+    bool found = true;
+    liveBytes(dir, QByteArray::fromStdString(victimKey.toHex()), &found);
+    QVERIFY(!found);
+    QCOMPARE(liveBytes(dir, QByteArray::fromStdString(AppendDialog::deriveKey(data).toHex()), &found), data);
+    QVERIFY(found);
 }
 
 QTEST_MAIN(TestEditMode)
