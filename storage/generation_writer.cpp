@@ -61,29 +61,6 @@ struct Placed {
     uint64_t dst = 0; // offset in the new pack
 };
 
-// Removes the half-made generation on every path that does not commit it.
-class PartialGeneration
-{
-public:
-    PartialGeneration(const Directory &dir, std::vector<std::string> names) : m_dir(dir), m_names(std::move(names)) { }
-    ~PartialGeneration()
-    {
-        if (m_committed)
-            return;
-        for (const auto &n : m_names)
-            (void)m_dir.remove(n);
-        (void)m_dir.sync();
-    }
-    PartialGeneration(const PartialGeneration &) = delete;
-    PartialGeneration &operator=(const PartialGeneration &) = delete;
-    void commit() { m_committed = true; }
-
-private:
-    const Directory &m_dir;
-    std::vector<std::string> m_names;
-    bool m_committed = false;
-};
-
 // Working memory for the copy: anonymous, 2 MiB aligned, backed by
 // transparent huge pages where the kernel offers them, and populated up
 // front. Fresh 4 KiB pages cost a fault each and, on virtual machines with
@@ -454,7 +431,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
         if (auto r = dir.remove(n); !r)
             return std::unexpected(r.error());
     }
-    PartialGeneration partial(dir, {tableTmp, packTmp, tableName, packName});
+    UncommittedFiles partial(dir, {tableTmp, packTmp, tableName, packName});
 
     auto tableFd = dir.createFile(tableTmp, uint64_t(geometry.tableSlots) * kTableEntrySize);
     if (!tableFd)
@@ -626,7 +603,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
 
     // The commit point. Once the save has been tried, what MF holds is not
     // known for sure if it fails, so the new files stay either way.
-    partial.commit();
+    partial.keep();
     auto saved = ManifestFile::save(dir, manifest, write.gen, uint32_t(live.size()));
     if (!saved) {
         if (commitFailed)

@@ -14,8 +14,35 @@
 
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace shardscope {
+
+// Removes the files of a new generation on every path that does not commit
+// it (compaction, repairs and change sets alike); keep() once the manifest
+// names them.
+class UncommittedFiles
+{
+public:
+    UncommittedFiles(const Directory &dir, std::vector<std::string> names) : m_dir(dir), m_names(std::move(names)) { }
+    ~UncommittedFiles()
+    {
+        if (m_kept)
+            return;
+        for (const auto &n : m_names)
+            (void)m_dir.remove(n);
+        (void)m_dir.sync();
+    }
+    UncommittedFiles(const UncommittedFiles &) = delete;
+    UncommittedFiles &operator=(const UncommittedFiles &) = delete;
+    void keep() { m_kept = true; }
+
+private:
+    const Directory &m_dir;
+    std::vector<std::string> m_names;
+    bool m_kept = false;
+};
 
 // One entry of the new generation: its key and where its bytes lie in the
 // source pack.

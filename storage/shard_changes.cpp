@@ -80,29 +80,6 @@ Error cancelledError(const std::string &path)
     return Error {ErrorKind::Cancelled, path, std::nullopt, "commit cancelled; the shard is unchanged"};
 }
 
-// Removes the files of a new generation on every path that does not commit it.
-class UncommittedFiles
-{
-public:
-    UncommittedFiles(const Directory &dir, std::vector<std::string> names) : m_dir(dir), m_names(std::move(names)) { }
-    ~UncommittedFiles()
-    {
-        if (m_kept)
-            return;
-        for (const auto &n : m_names)
-            (void)m_dir.remove(n);
-        (void)m_dir.sync();
-    }
-    UncommittedFiles(const UncommittedFiles &) = delete;
-    UncommittedFiles &operator=(const UncommittedFiles &) = delete;
-    void keep() { m_kept = true; }
-
-private:
-    const Directory &m_dir;
-    std::vector<std::string> m_names;
-    bool m_kept = false;
-};
-
 // Reads [offset, offset+expected.size()) of fd back and compares.
 Result<void> verifyWritten(
     int fd, uint64_t offset, std::span<const uint8_t> expected, const std::string &path, std::vector<uint8_t> &buffer)

@@ -213,7 +213,7 @@ QWidget *AppendDialog::createTextPage()
 
     connect(m_syntax, &SyntaxComboBox::aboutToShowPopup, this, [this] {
         if (m_syntax->count() <= 2)
-            fillSyntaxCombo();
+            m_syntax->fillDefinitions(m_repository);
     });
     connect(m_syntax, &QComboBox::activated, this, [this](int index) {
         m_syntaxPicked = true;
@@ -396,22 +396,6 @@ void AppendDialog::setSyntax(const QString &definitionName)
 QString AppendDialog::syntaxName() const
 {
     return m_highlighter->definition().isValid() ? m_highlighter->definition().name() : QString();
-}
-
-void AppendDialog::fillSyntaxCombo()
-{
-    const QString current = m_syntax->currentData().toString();
-    m_syntax->clear();
-    m_syntax->addItem(tr("Plain text"), QString());
-    auto definitions = m_repository.definitions();
-    std::sort(definitions.begin(), definitions.end(), [](const auto &a, const auto &b) {
-        return a.translatedName().compare(b.translatedName(), Qt::CaseInsensitive) < 0;
-    });
-    for (const auto &definition : definitions) {
-        if (!definition.isHidden())
-            m_syntax->addItem(definition.translatedName(), definition.name());
-    }
-    m_syntax->setCurrentIndex(std::max(0, m_syntax->findData(current)));
 }
 
 void AppendDialog::applyTheme()

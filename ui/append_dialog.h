@@ -97,7 +97,6 @@ private:
     void loadFile();
     void textEdited();
     void clipboardFormatChosen();
-    void fillSyntaxCombo();
     void applyTheme();
     // Takes the data of the current source, then validate().
     void refreshData();

@@ -104,7 +104,7 @@ PreviewPane::PreviewPane(KSyntaxHighlighting::Repository &repository, QWidget *p
     m_syntax->addItem(tr("Plain text"), QString());
     connect(m_syntax, &SyntaxComboBox::aboutToShowPopup, this, [this] {
         if (m_syntax->count() <= 2)
-            fillSyntaxCombo();
+            m_syntax->fillDefinitions(m_repository);
     });
     connect(
         m_syntax, &QComboBox::activated, this, [this](int index) { setSyntax(m_syntax->itemData(index).toString()); });
@@ -112,20 +112,20 @@ PreviewPane::PreviewPane(KSyntaxHighlighting::Repository &repository, QWidget *p
     showNote(tr("No entry selected"), tr("Select a slot to see its entry."));
 }
 
-void PreviewPane::fillSyntaxCombo()
+void SyntaxComboBox::fillDefinitions(const KSyntaxHighlighting::Repository &repository)
 {
-    const QString current = m_syntax->currentData().toString();
-    m_syntax->clear();
-    m_syntax->addItem(tr("Plain text"), QString());
-    auto definitions = m_repository.definitions();
+    const QString current = currentData().toString();
+    clear();
+    addItem(PreviewPane::tr("Plain text"), QString());
+    auto definitions = repository.definitions();
     std::sort(definitions.begin(), definitions.end(), [](const auto &a, const auto &b) {
         return a.translatedName().compare(b.translatedName(), Qt::CaseInsensitive) < 0;
     });
     for (const auto &definition : definitions) {
         if (!definition.isHidden())
-            m_syntax->addItem(definition.translatedName(), definition.name());
+            addItem(definition.translatedName(), definition.name());
     }
-    m_syntax->setCurrentIndex(std::max(0, m_syntax->findData(current)));
+    setCurrentIndex(std::max(0, findData(current)));
 }
 
 PreviewPane::Page PreviewPane::page() const

@@ -29,6 +29,9 @@ class SyntaxComboBox : public QComboBox
 
 public:
     using QComboBox::QComboBox;
+    // "Plain text" and every visible definition by translated name; keeps
+    // the current choice.
+    void fillDefinitions(const KSyntaxHighlighting::Repository &repository);
     void showPopup() override
     {
         Q_EMIT aboutToShowPopup();
@@ -70,7 +73,6 @@ private:
     void applyTheme();
     void showNote(const QString &heading, const QString &note);
     void showText(const QString &heading, const QString &text, const QString &definitionName);
-    void fillSyntaxCombo();
 
     KSyntaxHighlighting::Repository &m_repository;
     QLabel *m_heading = nullptr;
