@@ -5,10 +5,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 
 namespace shardscope {
 
@@ -304,6 +306,64 @@ Result<void> writeAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, c
         offset += uint64_t(n);
     }
     return {};
+}
+
+Result<void> writeGathered(
+    int fd, std::span<const std::span<const uint8_t>> pieces, uint64_t offset, const std::string &path)
+{
+    uint64_t total = 0;
+    for (const auto &piece : pieces)
+        total += piece.size();
+    if (total == 0)
+        return {};
+    if (const int err = injectedErrno(
+            IoStep::Write, [&] { return path; }, fd, offset, total))
+        return writeFailure(err, path, size_t(total), offset);
+    // The kernel takes at most IOV_MAX pieces a call, and may write fewer
+    // bytes than asked: the rest is sent again from where it stopped.
+    constexpr size_t kMaxPieces = IOV_MAX;
+    iovec vec[kMaxPieces];
+    size_t next = 0; // first piece not wholly written
+    uint64_t into = 0; // bytes of pieces[next] already written
+    while (next < pieces.size()) {
+        size_t count = 0;
+        uint64_t asked = 0;
+        for (size_t i = next; i < pieces.size() && count < kMaxPieces; ++i) {
+            const uint64_t skip = i == next ? into : 0;
+            if (pieces[i].size() == skip)
+                continue;
+            vec[count++] = {const_cast<uint8_t *>(pieces[i].data() + skip), pieces[i].size() - size_t(skip)};
+            asked += pieces[i].size() - skip;
+        }
+        if (count == 0)
+            break;
+        const ssize_t n = ::pwritev(fd, vec, int(count), off_t(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return writeFailure(errno, path, size_t(asked), offset);
+        }
+        if (n == 0) // never for a regular file; not a reason to spin
+            return writeFailure(EIO, path, size_t(asked), offset);
+        offset += uint64_t(n);
+        for (uint64_t left = uint64_t(n); next < pieces.size();) {
+            const uint64_t rest = pieces[next].size() - into;
+            if (left < rest) {
+                into += left;
+                break;
+            }
+            left -= rest;
+            ++next;
+            into = 0;
+        }
+    }
+    return {};
+}
+
+void startWriteback(int fd, uint64_t offset, uint64_t length)
+{
+    if (length > 0)
+        (void)::sync_file_range(fd, off_t(offset), off_t(length), SYNC_FILE_RANGE_WRITE);
 }
 
 Result<void> readAll(int fd, std::span<uint8_t> bytes, uint64_t offset, const std::string &path)

@@ -62,6 +62,15 @@ private:
 // Full-length positioned I/O; a short write is retried, an error ends it.
 [[nodiscard]] Result<void> writeAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const std::string &path);
 [[nodiscard]] Result<void> readAll(int fd, std::span<uint8_t> bytes, uint64_t offset, const std::string &path);
+// writeAll of the pieces one after the other from `offset` on, gathered by
+// the kernel (pwritev) rather than first copied together; one fault-injection
+// step of their total length.
+[[nodiscard]] Result<void> writeGathered(
+    int fd, std::span<const std::span<const uint8_t>> pieces, uint64_t offset, const std::string &path);
+// Asks the kernel to start writing [offset, offset+length) of `fd` to the
+// disk now, without waiting and without a cache flush, so that a later sync
+// has less left to do. Only a hint: it makes nothing durable.
+void startWriteback(int fd, uint64_t offset, uint64_t length);
 [[nodiscard]] Result<void> syncFile(int fd, const std::string &path);
 // fdatasync: the data and what is needed to read it back (the size), not the
 // timestamps. Enough for table and pack writes.

@@ -79,6 +79,11 @@ struct GenerationWrite {
     const std::optional<ManifestCopies> &manifest, std::span<const GenerationEntry> entries,
     const GenerationWrite &write, bool *commitFailed = nullptr);
 
+// A copy keeps the memory it assembled the new pack in (up to 128 MiB) for
+// the next one; this gives it back. Call it when no more copies are coming
+// soon (the window does after a compaction); any thread.
+void releaseCopyMemory();
+
 // The lowest generation above `current` whose table and pack do not exist
 // in `dir`, so a new generation never replaces files a user may still want
 // (temporary files of a write that stopped before its commit are replaced);

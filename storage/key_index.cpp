@@ -1,13 +1,16 @@
 #include "key_index.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace shardscope {
 
 void KeyIndex::clear()
 {
-    m_buckets.clear();
-    m_mask = 0;
+    // The buckets are kept: the index is usually rebuilt at about the same
+    // size (after a compaction or a reload), and fresh memory costs more
+    // than clearing what is there.
+    std::fill(m_buckets.begin(), m_buckets.end(), Bucket {});
     m_size = 0;
 }
 
@@ -21,7 +24,12 @@ void KeyIndex::reserve(size_t count)
 
 void KeyIndex::rehash(size_t bucketCount)
 {
-    std::vector<Bucket> old = std::move(m_buckets);
+    if (m_size == 0) { // nothing to carry over: the memory is reused
+        m_buckets.assign(bucketCount, Bucket {});
+        m_mask = bucketCount - 1;
+        return;
+    }
+    auto old = std::move(m_buckets);
     m_buckets.assign(bucketCount, Bucket {});
     m_mask = bucketCount - 1;
     m_size = 0;

@@ -4,6 +4,7 @@
 // end up scanning the whole table).
 #pragma once
 
+#include "huge_page_memory.h"
 #include "key.h"
 
 #include <cstdint>
@@ -31,7 +32,8 @@ private:
     void rehash(size_t bucketCount);
     [[nodiscard]] size_t home(const Key &key) const { return KeyHash {}(key)&m_mask; }
 
-    std::vector<Bucket> m_buckets;
+    // A full table's index is a few MiB: huge pages (huge_page_memory.h).
+    std::vector<Bucket, HugePageAllocator<Bucket>> m_buckets;
     size_t m_mask = 0;
     size_t m_size = 0;
 };

@@ -25,6 +25,8 @@ public:
     [[nodiscard]] uint64_t size() const { return m_source->size(); }
     [[nodiscard]] const std::string &path() const { return m_source->name(); }
     [[nodiscard]] bool writable() const { return m_fd.valid() && m_writable; }
+    // Opened from a directory, so readScattered() works.
+    [[nodiscard]] bool hasDescriptor() const { return m_fd.valid(); }
 
     [[nodiscard]] Result<void> write(uint64_t offset, std::span<const uint8_t> bytes) const;
     // Reads consecutive file bytes from `offset` into the parts in turn
