@@ -167,6 +167,14 @@ private slots:
     // Read-only means read-only.
     void readOnlyOpenChangesNothing_data();
     void readOnlyOpenChangesNothing();
+
+    // Compaction's key sort, its duplicate check and the index it builds.
+    void compactSortsCraftedKeys_data();
+    void compactSortsCraftedKeys();
+    void compactRefusesDuplicatedKey_data();
+    void compactRefusesDuplicatedKey();
+    void compactedShardLooksUpAtOnce_data();
+    void compactedShardLooksUpAtOnce();
 };
 
 // ---------------------------------------------------------------------------
@@ -1412,6 +1420,316 @@ void tst_Shard::compactOverlappingAndScatteredEntries()
     auto reopened = Shard::openReadOnly(str(dir));
     CHECK_OK(reopened);
     QVERIFY2(holdsExactly(*reopened, expected, &why), qPrintable(why));
+}
+
+// ---------------------------------------------------------------------------
+// Compaction's key sort, its duplicate check and the index it builds
+
+namespace {
+
+// How crafted keys are alike. Compaction sorts by the first 12 bits of word
+// 0 into buckets, then each bucket on its own; keys alike in those bits (or
+// more) fill one bucket.
+enum class KeyShape {
+    Random,
+    Top12Shared, // the first 12 bits of word 0 equal
+    Top40Shared, // the first 40 bits of word 0 equal
+    Word0Shared, // word 0 equal, words 1 and 2 random
+    Words01Shared, // word 0 equal, word 1 one of three values, word 2 random
+    EdgeBuckets, // the first 12 bits 0x000, 0x7FF, 0x800 or 0xFFF
+};
+
+std::vector<Key> craftedKeys(KeyShape shape, int count, uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::map<Key, int> seen;
+    std::vector<Key> out;
+    while (int(out.size()) < count) {
+        std::array<uint64_t, 3> w {rng(), rng(), rng()};
+        switch (shape) {
+        case KeyShape::Random:
+            break;
+        case KeyShape::Top12Shared:
+            w[0] = uint64_t(0xABC) << 52 | w[0] >> 12;
+            break;
+        case KeyShape::Top40Shared:
+            w[0] = uint64_t(0xABCDEF1234) << 24 | w[0] >> 40;
+            break;
+        case KeyShape::Word0Shared:
+            w[0] = 0x8000000000000001ull;
+            break;
+        case KeyShape::Words01Shared:
+            w[0] = 0xFFF0000000000000ull;
+            w[1] = w[1] % 3;
+            break;
+        case KeyShape::EdgeBuckets: {
+            static constexpr uint64_t kTops[] = {0x000, 0x7FF, 0x800, 0xFFF};
+            w[0] = kTops[w[2] % 4] << 52 | w[0] >> 12;
+            break;
+        }
+        }
+        const Key k(w);
+        if (!k.isZero() && seen.emplace(k, 0).second)
+            out.push_back(k);
+    }
+    return out;
+}
+
+// A slot as the table file holds it, decoded here from FORMAT.md alone.
+struct RawSlot {
+    std::array<uint64_t, 3> words {};
+    uint32_t offset = 0;
+    uint32_t len = 0;
+};
+
+std::vector<RawSlot> rawSlots(const QString &tableFile, uint32_t count)
+{
+    const QByteArray table = readFile(tableFile);
+    std::vector<RawSlot> out;
+    for (uint32_t i = 0; i < count && qsizetype(i + 1) * 32 <= table.size(); ++i) {
+        const qsizetype at = qsizetype(i) * 32;
+        out.push_back({{readU64(table, at), readU64(table, at + 8), readU64(table, at + 16)}, readU32(table, at + 24),
+            readU32(table, at + 28)});
+    }
+    return out;
+}
+
+// A shard of one entry per key (data of i % 13 bytes), every tenth removed
+// again; the live keys with their data. Empty on failure (QVERIFY reports).
+std::map<Key, QByteArray> writeShardOfKeys(
+    const QString &dir, const std::vector<Key> &keys, std::vector<Key> *removed = nullptr)
+{
+    std::map<Key, QByteArray> live;
+    auto shard = Shard::hydrate(str(dir), ShardGeometry {8192, 1u << 20});
+    if (!shard)
+        return {};
+    std::mt19937_64 rng(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+        const QByteArray data = randomData(rng, i % 13);
+        auto added = shard->append(keys[i], bytesOf(data));
+        if (!added || !*added)
+            return {};
+        live[keys[i]] = data;
+    }
+    if (!shard->flush())
+        return {};
+    for (size_t i = 5; i < keys.size(); i += 10) {
+        auto gone = shard->remove(keys[i]);
+        if (!gone || !*gone)
+            return {};
+        live.erase(keys[i]);
+        if (removed)
+            removed->push_back(keys[i]);
+    }
+    if (!shard->flush())
+        return {};
+    return live;
+}
+
+} // namespace
+
+void tst_Shard::compactSortsCraftedKeys_data()
+{
+    QTest::addColumn<int>("shape");
+    QTest::addColumn<int>("count");
+
+    // 4096 entries and more take the bucket path, fewer one plain sort.
+    QTest::newRow("random keys, 4095 (one sort)") << int(KeyShape::Random) << 4095;
+    QTest::newRow("random keys, 4096 (buckets)") << int(KeyShape::Random) << 4096;
+    QTest::newRow("random keys, 6000") << int(KeyShape::Random) << 6000;
+    QTest::newRow("first 12 bits shared, 100 (one sort)") << int(KeyShape::Top12Shared) << 100;
+    QTest::newRow("first 12 bits shared, 5000 (one bucket)") << int(KeyShape::Top12Shared) << 5000;
+    QTest::newRow("first 40 bits shared, 5000") << int(KeyShape::Top40Shared) << 5000;
+    QTest::newRow("word 0 shared, 5000") << int(KeyShape::Word0Shared) << 5000;
+    QTest::newRow("words 0 and 1 shared in threes, 5000") << int(KeyShape::Words01Shared) << 5000;
+    QTest::newRow("first, last and middle buckets, 5000") << int(KeyShape::EdgeBuckets) << 5000;
+}
+
+// The new table holds the live keys in strictly increasing order (word by
+// word, unsigned), their bytes back to back from offset 0, read back from
+// the table file's bytes; the shard answers every key with its data.
+void tst_Shard::compactSortsCraftedKeys()
+{
+    QFETCH(int, shape);
+    QFETCH(int, count);
+
+    QTemporaryDir tmp;
+    const QString dir = newShardDir(tmp);
+    const std::vector<Key> keys = craftedKeys(KeyShape(shape), count, uint64_t(shape * 1000 + count));
+    const std::map<Key, QByteArray> live = writeShardOfKeys(dir, keys);
+    QVERIFY(!live.empty());
+    {
+        auto shard = Shard::openForWriting(str(dir));
+        CHECK_OK(shard);
+        auto result = shard->compact();
+        CHECK_OK(result);
+        QCOMPARE(result->entries, uint32_t(live.size()));
+    }
+
+    const std::vector<RawSlot> written = rawSlots(dir + "/00000001.slot", uint32_t(live.size()));
+    QCOMPARE(written.size(), live.size());
+    QCOMPARE(activeTableLenOnDisk(dir), uint32_t(live.size()));
+    uint64_t offset = 0;
+    for (size_t i = 0; i < written.size(); ++i) {
+        const RawSlot &s = written[i];
+        if (i > 0 && !(written[i - 1].words < s.words))
+            QFAIL(qPrintable(QStringLiteral("slots %1 and %2 are not in strict key order").arg(i - 1).arg(i)));
+        const auto found = live.find(Key(s.words));
+        if (found == live.end())
+            QFAIL(qPrintable(QStringLiteral("slot %1 holds a key that is not live").arg(i)));
+        QCOMPARE(s.len, uint32_t(found->second.size()));
+        QCOMPARE(uint64_t(s.offset), offset);
+        offset += s.len;
+    }
+    auto ro = Shard::openReadOnly(str(dir));
+    CHECK_OK(ro);
+    QString why;
+    QVERIFY2(holdsExactly(*ro, live, &why), qPrintable(why));
+}
+
+void tst_Shard::compactRefusesDuplicatedKey_data()
+{
+    QTest::addColumn<int>("entries");
+    QTest::addColumn<QList<int>>("holders"); // slots given one key
+    QTest::addColumn<QList<int>>("tombstones"); // of those, slots made tombstones that keep it
+    QTest::addColumn<int>("first");
+    QTest::addColumn<int>("second");
+
+    QTest::newRow("two slots") << 8 << QList<int> {1, 3} << QList<int> {} << 1 << 3;
+    QTest::newRow("first and last committed slot") << 30 << QList<int> {0, 29} << QList<int> {} << 0 << 29;
+    QTest::newRow("three slots: the first two named") << 20 << QList<int> {15, 5, 9} << QList<int> {} << 5 << 9;
+    QTest::newRow("a tombstone keeping the key before them")
+        << 20 << QList<int> {2, 4, 7, 11} << QList<int> {2} << 4 << 7;
+    QTest::newRow("a tombstone keeping the key between them") << 20 << QList<int> {3, 5, 8} << QList<int> {5} << 3 << 8;
+    QTest::newRow("5000 entries (bucket path)") << 5000 << QList<int> {123, 4500} << QList<int> {} << 123 << 4500;
+    QTest::newRow("5000 entries, slots next to each other")
+        << 5000 << QList<int> {4998, 4997} << QList<int> {} << 4997 << 4998;
+}
+
+// Readers see only the first slot of a key, so copying would drop the
+// others' bytes: compaction refuses with a Corrupt error that names the
+// first two live slots holding the key and points at the second, and leaves
+// the shard as it was.
+void tst_Shard::compactRefusesDuplicatedKey()
+{
+    QFETCH(int, entries);
+    QFETCH(QList<int>, holders);
+    QFETCH(QList<int>, tombstones);
+    QFETCH(int, first);
+    QFETCH(int, second);
+
+    QTemporaryDir tmp;
+    const QString dir = newShardDir(tmp);
+    const std::vector<Key> keys = craftedKeys(KeyShape::Random, entries, uint64_t(entries) + 77);
+    {
+        auto shard = Shard::hydrate(str(dir), ShardGeometry {8192, 1u << 20});
+        CHECK_OK(shard);
+        for (int i = 0; i < entries; ++i)
+            COMPARE_OK(shard->append(keys[size_t(i)], bytesOf(QByteArray(i % 5 + 1, char('a' + i % 26)))), true);
+        CHECK_OK(shard->flush());
+    }
+    // A key the shard does not hold yet, its first 12 bits those of many
+    // others, written over the keys of the holding slots.
+    const Key dup({keys[0].word(0) ^ 1, 42, 43});
+    const QString table = dir + "/00000000.slot";
+    for (const int slot : holders)
+        QVERIFY(patchFile(table, qint64(slot) * 32, toByteArray(dup.bytes())));
+    for (const int slot : tombstones)
+        QVERIFY(patchFile(table, qint64(slot) * 32 + 24, u32le(0xFFFFFFFF)));
+    const QStringList filesBefore = generationFiles(dir);
+    const QByteArray mfBefore = readFile(dir + "/MF");
+
+    auto shard = Shard::openForWriting(str(dir));
+    CHECK_OK(shard);
+    auto result = shard->compact();
+    QVERIFY2(!result, "a shard with a duplicated key was compacted");
+    QCOMPARE(result.error().kind, ErrorKind::Corrupt);
+    QVERIFY2(QString::fromStdString(result.error().file).endsWith("/00000000.slot"), result.error().file.c_str());
+    QCOMPARE(result.error().offset, std::optional<uint64_t>(uint64_t(second) * 32));
+    const std::string named = "slots " + std::to_string(first) + " and " + std::to_string(second) + " ";
+    QVERIFY2(result.error().message.find(named) != std::string::npos, result.error().message.c_str());
+    QCOMPARE(shard->generation(), 0u);
+    QCOMPARE(generationFiles(dir), filesBefore);
+    QCOMPARE(readFile(dir + "/MF"), mfBefore);
+}
+
+void tst_Shard::compactedShardLooksUpAtOnce_data()
+{
+    QTest::addColumn<int>("shape");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<bool>("lookedUpBefore"); // the old index was built before the compaction
+
+    QTest::newRow("random keys, 5000") << int(KeyShape::Random) << 5000 << false;
+    QTest::newRow("random keys, 5000, old index built") << int(KeyShape::Random) << 5000 << true;
+    QTest::newRow("word 0 shared, 5000") << int(KeyShape::Word0Shared) << 5000 << false;
+    QTest::newRow("random keys, 30") << int(KeyShape::Random) << 30 << true;
+}
+
+// The index compaction builds on its own thread is the shard's index right
+// away: every key at its new slot, removed and never-written keys absent, and
+// appends and removes after it see it.
+void tst_Shard::compactedShardLooksUpAtOnce()
+{
+    QFETCH(int, shape);
+    QFETCH(int, count);
+    QFETCH(bool, lookedUpBefore);
+
+    QTemporaryDir tmp;
+    const QString dir = newShardDir(tmp);
+    const std::vector<Key> keys = craftedKeys(KeyShape(shape), count, uint64_t(shape * 31 + count));
+    std::vector<Key> removed;
+    std::map<Key, QByteArray> live = writeShardOfKeys(dir, keys, &removed);
+    QVERIFY(!live.empty());
+    QVERIFY(!removed.empty());
+
+    auto shard = Shard::openForWriting(str(dir));
+    CHECK_OK(shard);
+    if (lookedUpBefore)
+        QVERIFY(shard->exists(live.begin()->first));
+    CHECK_OK(shard->compact());
+
+    // The new slots are the live keys in order: the map's order.
+    uint32_t slot = 0;
+    for (const auto &[key, data] : live) {
+        QCOMPARE(shard->find(key), std::optional<uint32_t>(slot));
+        auto got = shard->get(key);
+        CHECK_OK(got);
+        QVERIFY(got->has_value());
+        QCOMPARE(toByteArray(**got), data);
+        ++slot;
+    }
+    for (const Key &k : removed)
+        QVERIFY2(!shard->exists(k), k.toHex().c_str());
+    // Absent keys alike in everything but their last word, and random ones.
+    std::mt19937_64 rng(99);
+    for (const auto &[key, data] : live) {
+        const Key near({key.word(0), key.word(1), key.word(2) + 1});
+        if (!live.contains(near))
+            QVERIFY2(!shard->find(near).has_value(), near.toHex().c_str());
+    }
+    for (int i = 0; i < 1000; ++i)
+        QVERIFY(!shard->exists(randomKey(rng)));
+    auto missing = shard->get(Key({1, 2, 3}));
+    CHECK_OK(missing);
+    QVERIFY(!missing->has_value());
+
+    // Writes after the compaction go through the same index.
+    const Key present = live.begin()->first;
+    COMPARE_OK(shard->append(present, bytesOf(QByteArray("again"))), false);
+    const Key fresh({0x0123456789ABCDEFull, 5, 6});
+    QVERIFY(!live.contains(fresh));
+    COMPARE_OK(shard->append(fresh, bytesOf(QByteArray("fresh"))), true);
+    QCOMPARE(shard->find(fresh), std::optional<uint32_t>(uint32_t(live.size())));
+    live[fresh] = "fresh";
+    COMPARE_OK(shard->remove(present), true);
+    QVERIFY(!shard->exists(present));
+    live.erase(present);
+    CHECK_OK(shard->flush());
+    QString why;
+    QVERIFY2(holdsExactly(*shard, live, &why), qPrintable(why));
+    auto ro = Shard::openReadOnly(str(dir));
+    CHECK_OK(ro);
+    QVERIFY2(holdsExactly(*ro, live, &why), qPrintable(why));
 }
 
 QTEST_GUILESS_MAIN(tst_Shard)
