@@ -2,11 +2,15 @@
 
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <utility>
 
 namespace shardscope {
 
 namespace {
+
+// Sizes this close to the top of the address space cannot be mapped anyway.
+constexpr size_t kLargest = SIZE_MAX / 2;
 
 size_t roundUp(size_t size)
 {
@@ -44,8 +48,8 @@ void populateRange([[maybe_unused]] uint8_t *from, [[maybe_unused]] size_t lengt
 
 HugePageMemory::HugePageMemory(size_t size, bool populate) : m_size(size)
 {
-    if (size == 0)
-        return;
+    if (size == 0 || size > kLargest)
+        return; // an impossible size leaves valid() false
     const size_t rounded = roundUp(size);
     m_data = static_cast<uint8_t *>(mapAligned(rounded));
     if (!m_data)
@@ -98,7 +102,7 @@ namespace huge_page_detail {
 
 void *allocate(size_t bytes)
 {
-    void *p = mapAligned(roundUp(bytes));
+    void *p = bytes > kLargest ? nullptr : mapAligned(roundUp(bytes));
     if (!p)
         throw std::bad_alloc();
     return p;

@@ -194,6 +194,8 @@ Result<PackImage> PackImage::load(
 Result<void> PackImage::verifyAgainst(
     const ShardFile &source, std::span<uint8_t> window, const std::function<bool()> &keepGoing) const
 {
+    if (window.empty())
+        return fail(ErrorKind::Invalid, source.path(), "no memory to read the pack through for the check");
     uint64_t windowFrom = 0;
     uint64_t windowTo = 0;
     for (const uint32_t i : m_byOffset) {

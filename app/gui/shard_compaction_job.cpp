@@ -1,5 +1,6 @@
 #include "shard_compaction_job.h"
 
+#include "generation_writer.h"
 #include "shard.h"
 
 #include <QMetaObject>
@@ -79,6 +80,9 @@ void ShardCompactionJob::start(quint32 tableSlots, quint64 packSize)
             return !m_cancel.load();
         };
         auto result = m_shard.compact(options, progress);
+        // The window compacts now and then, not shard after shard: the
+        // memory the copy keeps for a next one is given back at once.
+        releaseCopyMemory();
         bool ok = false;
         bool cancelled = false;
         QString message;

@@ -320,6 +320,17 @@ void tst_HugePageMemory::detailAllocateWholeHugePages()
     }
     QVERIFY(threw);
     QVERIFY(!HugePageMemory(size_t(1) << 62).valid());
+    // Sizes whose rounding up to whole huge pages would wrap around.
+    for (const size_t size : {SIZE_MAX, SIZE_MAX - kHuge + 2}) {
+        QVERIFY(!HugePageMemory(size).valid());
+        bool refused = false;
+        try {
+            (void)huge_page_detail::allocate(size);
+        } catch (const std::bad_alloc &) {
+            refused = true;
+        }
+        QVERIFY(refused);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_HugePageMemory)

@@ -194,6 +194,7 @@ private slots:
     void verifyNamesTheChangedByte();
     void verifyStopsWhenToldTo_data();
     void verifyStopsWhenToldTo();
+    void verifyRefusesAnEmptyWindow();
     void loadFailsOnTruncatedPack_data();
     void loadFailsOnTruncatedPack();
     void fitsOnlyFilesUpToTheLimit();
@@ -438,6 +439,21 @@ void tst_PackImage::verifyStopsWhenToldTo()
     QVERIFY(!verified);
     QCOMPARE(verified.error().file, pack.path);
     QCOMPARE(verified.error().offset, std::optional<uint64_t>(9 * kWindow + 5));
+}
+
+void tst_PackImage::verifyRefusesAnEmptyWindow()
+{
+    PackFile pack;
+    QVERIFY(pack.create(4096, 51));
+    const std::vector<GenerationEntry> entries {{Key({1, 2, 3}), 0, 4096}};
+    auto image = PackImage::load(*pack.file, entries, 4096);
+    CHECK_OK(image);
+    int calls = 0;
+    auto verified = image->verifyAgainst(*pack.file, {}, [&]() { return ++calls < 100; });
+    QVERIFY(!verified);
+    QCOMPARE(verified.error().kind, ErrorKind::Invalid);
+    QCOMPARE(verified.error().file, pack.path);
+    QCOMPARE(calls, 0);
 }
 
 void tst_PackImage::loadFailsOnTruncatedPack_data()
