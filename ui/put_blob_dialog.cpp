@@ -2,29 +2,15 @@
 
 #include "geometry_fields.h"
 
-#include <QBuffer>
-#include <QClipboard>
-#include <QComboBox>
 #include <QCryptographicHash>
 #include <QDialogButtonBox>
-#include <QFile>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QFontDatabase>
-#include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
-#include <QGuiApplication>
-#include <QHBoxLayout>
-#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMimeData>
-#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRadioButton>
-#include <QTabWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -32,8 +18,6 @@
 namespace shardscope {
 
 namespace {
-
-enum TabIndex { FileTab, TextTab, ClipboardTab };
 
 QString cidText(const ContentId &cid)
 {
@@ -122,12 +106,19 @@ PutBlobDialog::PutBlobDialog(CidProblem cidProblem, QWidget *parent)
 
     auto *dataBox = new QGroupBox(tr("Data"), this);
     auto *dataLayout = new QVBoxLayout(dataBox);
-    m_tabs = new QTabWidget(dataBox);
-    m_tabs->setObjectName(QStringLiteral("sources"));
-    m_tabs->insertTab(FileTab, createFilePage(), tr("&File"));
-    m_tabs->insertTab(TextTab, createTextPage(), tr("&Text"));
-    m_tabs->insertTab(ClipboardTab, createClipboardPage(), tr("C&lipboard"));
-    dataLayout->addWidget(m_tabs);
+    m_source = new DataSourceWidget(
+        {
+            .filePlaceholder = tr("Path of the file whose bytes become the blob"),
+            .browseCaption = tr("Data of the Blob"),
+            .textPlaceholder = tr("Type or paste the blob's text; it is stored as UTF-8."),
+            .chooseFile = tr("Choose the file whose bytes to store."),
+            .typeText = tr("Type the text to store."),
+            .clipboardEmpty = tr("The clipboard holds nothing to store."),
+            .fileTooLarge = tr("%1 holds %2, more than a blob can hold (%3)."),
+        },
+        nullptr, dataBox);
+    m_source->setObjectName(QStringLiteral("dataSource"));
+    dataLayout->addWidget(m_source);
     m_size = new QLabel(dataBox);
     m_size->setObjectName(QStringLiteral("size"));
     m_size->setTextFormat(Qt::PlainText);
@@ -154,111 +145,10 @@ PutBlobDialog::PutBlobDialog(CidProblem cidProblem, QWidget *parent)
             m_typeCid->setChecked(true);
         validate();
     });
-    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
-        // Read when the page is first shown, not whenever the system clipboard changes.
-        if (index == ClipboardTab && !m_clipRead)
-            readClipboard();
-        refreshData();
-    });
+    connect(m_source, &DataSourceWidget::dataChanged, this, &PutBlobDialog::validate);
 
-    m_tabs->setCurrentIndex(TextTab);
-    refreshData();
+    validate();
     resize(sizeHint().expandedTo(QSize(760, 520)));
-}
-
-QWidget *PutBlobDialog::createFilePage()
-{
-    auto *page = new QWidget(this);
-    auto *layout = new QVBoxLayout(page);
-    auto *row = new QHBoxLayout;
-    m_filePath = new QLineEdit(page);
-    m_filePath->setObjectName(QStringLiteral("filePath"));
-    m_filePath->setPlaceholderText(tr("Path of the file whose bytes become the blob"));
-    row->addWidget(m_filePath, 1);
-    auto *browse = new QPushButton(tr("&Browse…"), page);
-    browse->setObjectName(QStringLiteral("browseFile"));
-    browse->setAutoDefault(false);
-    row->addWidget(browse);
-    layout->addLayout(row);
-    m_fileInfo = new QLabel(page);
-    m_fileInfo->setObjectName(QStringLiteral("fileInfo"));
-    m_fileInfo->setTextFormat(Qt::PlainText);
-    m_fileInfo->setWordWrap(true);
-    layout->addWidget(m_fileInfo);
-    layout->addStretch(1);
-
-    // A half-typed path may name some big file; read only once typing pauses.
-    m_fileTimer = new QTimer(this);
-    m_fileTimer->setSingleShot(true);
-    m_fileTimer->setInterval(300);
-    connect(m_fileTimer, &QTimer::timeout, this, &PutBlobDialog::loadFile);
-    connect(m_filePath, &QLineEdit::textEdited, this, [this] {
-        m_fileRead = false;
-        m_fileData.clear();
-        m_fileError.clear();
-        m_fileInfo->clear();
-        m_fileTimer->start();
-        refreshData();
-    });
-    connect(m_filePath, &QLineEdit::editingFinished, this, [this] {
-        if (m_fileTimer->isActive()) {
-            m_fileTimer->stop();
-            loadFile();
-        }
-    });
-    connect(browse, &QPushButton::clicked, this, &PutBlobDialog::browseFile);
-    return page;
-}
-
-QWidget *PutBlobDialog::createTextPage()
-{
-    auto *page = new QWidget(this);
-    auto *layout = new QVBoxLayout(page);
-    m_text = new QPlainTextEdit(page);
-    m_text->setObjectName(QStringLiteral("text"));
-    m_text->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_text->setPlaceholderText(tr("Type or paste the blob's text; it is stored as UTF-8."));
-    m_text->setTabChangesFocus(true);
-    layout->addWidget(m_text, 1);
-    connect(m_text, &QPlainTextEdit::textChanged, this, &PutBlobDialog::refreshData);
-    return page;
-}
-
-QWidget *PutBlobDialog::createClipboardPage()
-{
-    auto *page = new QWidget(this);
-    auto *layout = new QVBoxLayout(page);
-    auto *row = new QHBoxLayout;
-    auto *label = new QLabel(tr("F&ormat:"), page);
-    row->addWidget(label);
-    m_clipFormats = new QComboBox(page);
-    m_clipFormats->setObjectName(QStringLiteral("clipboardFormats"));
-    m_clipFormats->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    label->setBuddy(m_clipFormats);
-    row->addWidget(m_clipFormats);
-    row->addStretch(1);
-    auto *again = new QPushButton(tr("&Read Clipboard Again"), page);
-    again->setObjectName(QStringLiteral("readClipboard"));
-    again->setAutoDefault(false);
-    row->addWidget(again);
-    layout->addLayout(row);
-    m_clipInfo = new QLabel(page);
-    m_clipInfo->setObjectName(QStringLiteral("clipboardInfo"));
-    m_clipInfo->setTextFormat(Qt::PlainText);
-    m_clipInfo->setWordWrap(true);
-    layout->addWidget(m_clipInfo);
-    m_clipPreview = new QLabel(page);
-    m_clipPreview->setObjectName(QStringLiteral("clipboardPreview"));
-    m_clipPreview->setTextFormat(Qt::PlainText);
-    m_clipPreview->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    m_clipPreview->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_clipPreview->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
-    layout->addWidget(m_clipPreview, 1);
-
-    connect(again, &QPushButton::clicked, this, &PutBlobDialog::readClipboard);
-    connect(m_clipFormats, &QComboBox::currentIndexChanged, this, &PutBlobDialog::showClipboardChoice);
-    return page;
 }
 
 void PutBlobDialog::setPlacement(Placement placement)
@@ -272,28 +162,14 @@ void PutBlobDialog::setPlacement(Placement placement)
 void PutBlobDialog::setMaxBlobSize(quint64 bytes)
 {
     m_maxSize = bytes;
-    // A file refused or read under the old limit is judged again.
-    if (!m_filePath->text().trimmed().isEmpty())
-        loadFile();
-    else
-        refreshData();
+    // Not read: it could not be stored anyway.
+    m_source->setFileSizeLimit(bytes > 0 ? std::optional(bytes) : std::nullopt);
+    validate();
 }
 
 ContentId PutBlobDialog::cid() const
 {
     return m_cid.value_or(ContentId {});
-}
-
-PutBlobDialog::DataSource PutBlobDialog::dataSource() const
-{
-    switch (m_tabs->currentIndex()) {
-    case FileTab:
-        return DataSource::File;
-    case ClipboardTab:
-        return DataSource::Clipboard;
-    default:
-        return DataSource::Text;
-    }
 }
 
 bool PutBlobDialog::derivesCid() const
@@ -320,159 +196,6 @@ void PutBlobDialog::setDeriveCid(bool derive)
     (derive ? m_deriveCid : m_typeCid)->setChecked(true);
 }
 
-void PutBlobDialog::setDataSource(DataSource source)
-{
-    m_tabs->setCurrentIndex(source == DataSource::File ? FileTab : source == DataSource::Text ? TextTab : ClipboardTab);
-}
-
-void PutBlobDialog::setFilePath(const QString &path)
-{
-    m_filePath->setText(path);
-    m_fileTimer->stop();
-    loadFile();
-}
-
-void PutBlobDialog::setText(const QString &text)
-{
-    m_text->setPlainText(text);
-}
-
-void PutBlobDialog::browseFile()
-{
-    const QString path = QFileDialog::getOpenFileName(this, tr("Data of the Blob"), m_filePath->text());
-    if (!path.isEmpty())
-        setFilePath(path);
-}
-
-void PutBlobDialog::loadFile()
-{
-    m_fileRead = false;
-    m_fileData.clear();
-    m_fileError.clear();
-    const QString path = m_filePath->text().trimmed();
-    if (!path.isEmpty()) {
-        const QFileInfo info(path);
-        QFile file(path);
-        if (!info.exists())
-            m_fileError = tr("There is no file %1.").arg(path);
-        else if (info.isDir())
-            m_fileError = tr("%1 is a directory; pick a file.").arg(path);
-        else if (m_maxSize > 0 && quint64(info.size()) > m_maxSize)
-            // Not read: it could not be stored anyway.
-            m_fileError = tr("%1 holds %2, more than a blob can hold (%3).")
-                              .arg(info.fileName(), GeometryFields::bytesText(quint64(info.size())),
-                                  GeometryFields::bytesText(m_maxSize));
-        else if (!file.open(QIODevice::ReadOnly))
-            m_fileError = tr("Cannot read %1: %2").arg(path, file.errorString());
-        else {
-            m_fileData = file.readAll();
-            if (file.error() != QFileDevice::NoError) {
-                m_fileError = tr("Cannot read %1: %2").arg(path, file.errorString());
-                m_fileData.clear();
-            } else {
-                m_fileRead = true;
-            }
-        }
-    }
-    m_fileInfo->setText(m_fileRead
-            ? tr("%1: %2").arg(QFileInfo(path).fileName(), GeometryFields::bytesText(quint64(m_fileData.size())))
-            : m_fileError);
-    refreshData();
-}
-
-void PutBlobDialog::readClipboard()
-{
-    m_clipRead = true;
-    m_clip.clear();
-    const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
-    if (mime && mime->hasText() && !mime->text().isEmpty())
-        m_clip.append({QStringLiteral("text"), tr("Text (UTF-8)"), mime->text().toUtf8()});
-    if (mime && mime->hasImage()) {
-        const QImage image = qvariant_cast<QImage>(mime->imageData());
-        QByteArray png;
-        QBuffer buffer(&png);
-        if (!image.isNull() && buffer.open(QIODevice::WriteOnly) && image.save(&buffer, "PNG"))
-            m_clip.append(
-                {QStringLiteral("image"), tr("Image as PNG (%1 × %2)").arg(image.width()).arg(image.height()), png});
-    }
-    // Other formats as the bytes the copying application offered.
-    if (mime) {
-        for (const QString &format : mime->formats()) {
-            if (format == QLatin1String("text/plain") || format.startsWith(QLatin1String("text/plain;"))
-                || format == QLatin1String("application/x-qt-image"))
-                continue;
-            const QByteArray bytes = mime->data(format);
-            if (!bytes.isEmpty())
-                m_clip.append({format, tr("%1 (as is)").arg(format), bytes});
-        }
-    }
-    {
-        const QSignalBlocker block(m_clipFormats);
-        m_clipFormats->clear();
-        for (const ClipChoice &choice : std::as_const(m_clip))
-            m_clipFormats->addItem(choice.label, choice.format);
-        m_clipFormats->setEnabled(!m_clip.isEmpty());
-    }
-    m_clipFormats->updateGeometry();
-    showClipboardChoice();
-}
-
-bool PutBlobDialog::setClipboardFormat(const QString &format)
-{
-    const int at = m_clipFormats->findData(format);
-    if (at < 0)
-        return false;
-    m_clipFormats->setCurrentIndex(at);
-    showClipboardChoice();
-    return true;
-}
-
-void PutBlobDialog::showClipboardChoice()
-{
-    const int at = m_clipFormats->currentIndex();
-    if (at < 0 || at >= m_clip.size()) {
-        m_clipInfo->setText(tr("The clipboard is empty. Copy something, then read it again."));
-        m_clipPreview->clear();
-    } else {
-        const ClipChoice &choice = m_clip[at];
-        m_clipInfo->setText(tr("%1 from the clipboard.").arg(GeometryFields::bytesText(quint64(choice.bytes.size()))));
-        if (choice.format == QLatin1String("image")) {
-            QImage image;
-            image.loadFromData(choice.bytes, "PNG");
-            if (image.width() > 256 || image.height() > 160)
-                image = image.scaled(256, 160, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-            m_clipPreview->setPixmap(QPixmap::fromImage(image));
-        } else {
-            // Enough of the start to recognise what was copied.
-            m_clipPreview->setText(QString::fromUtf8(choice.bytes.left(2048)).section(QLatin1Char('\n'), 0, 11));
-        }
-    }
-    refreshData();
-}
-
-void PutBlobDialog::refreshData()
-{
-    switch (dataSource()) {
-    case DataSource::File:
-        m_hasData = m_fileRead;
-        m_data = m_fileRead ? m_fileData : QByteArray();
-        break;
-    case DataSource::Text: {
-        const QString text = m_text->toPlainText();
-        m_hasData = !text.isEmpty();
-        m_data = text.toUtf8();
-        break;
-    }
-    case DataSource::Clipboard: {
-        const int at = m_clipFormats->currentIndex();
-        m_hasData = at >= 0 && at < m_clip.size();
-        m_data = m_hasData ? m_clip[at].bytes : QByteArray();
-        break;
-    }
-    }
-    validate();
-}
-
 QString PutBlobDialog::problemOf(const ContentId &cid)
 {
     if (!m_cidProblem)
@@ -486,22 +209,14 @@ QString PutBlobDialog::problemOf(const ContentId &cid)
 
 void PutBlobDialog::validate()
 {
-    const quint64 size = m_hasData ? quint64(m_data.size()) : 0;
-    const bool tooBig = m_hasData && m_maxSize > 0 && size > m_maxSize;
+    const bool hasData = m_source->hasData();
+    const QByteArray data = m_source->data();
+    const quint64 size = hasData ? quint64(data.size()) : 0;
+    const bool tooBig = hasData && m_maxSize > 0 && size > m_maxSize;
 
     QString dataProblem;
-    if (!m_hasData) {
-        switch (dataSource()) {
-        case DataSource::File:
-            dataProblem = m_fileError.isEmpty() ? tr("Choose the file whose bytes to store.") : m_fileError;
-            break;
-        case DataSource::Text:
-            dataProblem = tr("Type the text to store.");
-            break;
-        case DataSource::Clipboard:
-            dataProblem = tr("The clipboard holds nothing to store.");
-            break;
-        }
+    if (!hasData) {
+        dataProblem = m_source->problem();
     } else if (tooBig) {
         dataProblem = tr("The data (%1) is more than a blob can hold (%2).")
                           .arg(GeometryFields::bytesText(size), GeometryFields::bytesText(m_maxSize));
@@ -511,7 +226,7 @@ void PutBlobDialog::validate()
     // without any data); a derived one exists only once there is data.
     m_cid.reset();
     QString problem;
-    const std::optional<ContentId> derived = m_hasData ? std::optional(deriveCid(m_data)) : std::nullopt;
+    const std::optional<ContentId> derived = hasData ? std::optional(deriveCid(data)) : std::nullopt;
     m_derivedCid->setText(derived ? cidText(*derived) : tr("(the data's SHA-256, once there is data)"));
     if (m_deriveCid->isChecked()) {
         if (!dataProblem.isEmpty()) {
@@ -537,7 +252,7 @@ void PutBlobDialog::validate()
         m_placement->setText(where.isEmpty() ? tr("(known once the content ID is)") : where);
     }
 
-    QString sizeText = m_hasData ? tr("Size: %1").arg(GeometryFields::bytesText(size)) : tr("Size: no data yet");
+    QString sizeText = hasData ? tr("Size: %1").arg(GeometryFields::bytesText(size)) : tr("Size: no data yet");
     if (m_maxSize > 0)
         sizeText += tr("; a blob holds at most %1").arg(GeometryFields::bytesText(m_maxSize));
     m_size->setText(sizeText);

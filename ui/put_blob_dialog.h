@@ -8,6 +8,7 @@
 // function only says where it would go now.
 #pragma once
 
+#include "data_source_widget.h"
 #include "store.h"
 
 #include <QByteArray>
@@ -17,14 +18,10 @@
 #include <functional>
 #include <optional>
 
-class QComboBox;
 class QLabel;
 class QLineEdit;
-class QPlainTextEdit;
 class QPushButton;
 class QRadioButton;
-class QTabWidget;
-class QTimer;
 
 namespace shardscope {
 
@@ -33,8 +30,7 @@ class PutBlobDialog : public QDialog
     Q_OBJECT
 
 public:
-    enum class DataSource { File, Text, Clipboard };
-    Q_ENUM(DataSource)
+    using DataSource = DataSourceWidget::Source;
 
     // Why a blob with this ID cannot be staged ("already in the store",
     // "already staged"); empty when it can. May look the ID up in the store,
@@ -52,9 +48,9 @@ public:
 
     // The blob; only meaningful when problem() is empty.
     [[nodiscard]] ContentId cid() const;
-    [[nodiscard]] QByteArray data() const { return m_data; }
-    [[nodiscard]] bool hasData() const { return m_hasData; }
-    [[nodiscard]] DataSource dataSource() const;
+    [[nodiscard]] QByteArray data() const { return m_source->data(); }
+    [[nodiscard]] bool hasData() const { return m_source->hasData(); }
+    [[nodiscard]] DataSource dataSource() const { return m_source->source(); }
     [[nodiscard]] bool derivesCid() const;
     // Why OK is disabled; empty when the blob can be staged.
     [[nodiscard]] QString problem() const { return m_problem; }
@@ -66,15 +62,8 @@ public:
 
     void setCidHex(const QString &hex);
     void setDeriveCid(bool derive);
-    void setDataSource(DataSource source);
-    // Reads the file now (the path field reads it shortly after typing stops).
-    void setFilePath(const QString &path);
-    void setText(const QString &text);
-    // Takes what the clipboard holds now.
-    void readClipboard();
-    // Picks which of the clipboard's formats is the data ("text", "image" or
-    // a MIME type); false when the clipboard holds no such one.
-    bool setClipboardFormat(const QString &format);
+    // The data's file, text or clipboard.
+    [[nodiscard]] DataSourceWidget *dataSourceWidget() const { return m_source; }
 
     // For tests.
     [[nodiscard]] QPushButton *okButton() const { return m_ok; }
@@ -85,22 +74,8 @@ public:
     [[nodiscard]] QLabel *placementLabel() const { return m_placement; }
     [[nodiscard]] QLabel *problemLabel() const { return m_problemLabel; }
     [[nodiscard]] QLabel *sizeLabel() const { return m_size; }
-    [[nodiscard]] QLineEdit *filePathEdit() const { return m_filePath; }
-    [[nodiscard]] QLabel *fileInfoLabel() const { return m_fileInfo; }
-    [[nodiscard]] QComboBox *clipboardFormats() const { return m_clipFormats; }
-    [[nodiscard]] QLabel *clipboardInfoLabel() const { return m_clipInfo; }
-    [[nodiscard]] QPlainTextEdit *textEdit() const { return m_text; }
-    [[nodiscard]] QTabWidget *sourceTabs() const { return m_tabs; }
 
 private:
-    QWidget *createFilePage();
-    QWidget *createTextPage();
-    QWidget *createClipboardPage();
-    void browseFile();
-    void loadFile();
-    void showClipboardChoice();
-    // Takes the data of the current source, then validate().
-    void refreshData();
     void validate();
     // cidProblem, remembered per ID: the store does not change while the
     // dialog is open, and a lookup may open shards.
@@ -111,22 +86,8 @@ private:
     quint64 m_maxSize = 0;
     QHash<QByteArray, QString> m_problemCache;
 
-    QByteArray m_data;
-    bool m_hasData = false;
     QString m_problem;
     std::optional<ContentId> m_cid;
-
-    // The file as last read, or why it could not be.
-    QByteArray m_fileData;
-    bool m_fileRead = false;
-    QString m_fileError;
-    struct ClipChoice {
-        QString format;
-        QString label;
-        QByteArray bytes;
-    };
-    QList<ClipChoice> m_clip;
-    bool m_clipRead = false;
 
     QRadioButton *m_typeCid = nullptr;
     QRadioButton *m_deriveCid = nullptr;
@@ -134,14 +95,7 @@ private:
     QLabel *m_derivedCid = nullptr;
     QLabel *m_placementCaption = nullptr;
     QLabel *m_placement = nullptr;
-    QTabWidget *m_tabs = nullptr;
-    QLineEdit *m_filePath = nullptr;
-    QLabel *m_fileInfo = nullptr;
-    QTimer *m_fileTimer = nullptr;
-    QPlainTextEdit *m_text = nullptr;
-    QComboBox *m_clipFormats = nullptr;
-    QLabel *m_clipInfo = nullptr;
-    QLabel *m_clipPreview = nullptr;
+    DataSourceWidget *m_source = nullptr;
     QLabel *m_size = nullptr;
     QLabel *m_problemLabel = nullptr;
     QPushButton *m_ok = nullptr;
