@@ -15,9 +15,9 @@
 // (on virtual machines that shadow page tables, every first touch of a
 // mapped page costs several microseconds). A pack too large to assemble is
 // gathered from the mapping instead: slower there, not wrong. A second thread
-// reads back what was written and compares it while the writer goes on; the
-// table is written, checked and synced on a third. All working memory is
-// huge pages (huge_page_memory.h), for the same reason.
+// reads back what was written and compares it while the final sync waits for
+// the disk; the table is written, checked and synced on a third. All working
+// memory is huge pages (huge_page_memory.h), for the same reason.
 #include "generation_writer.h"
 
 #include "format.h"
@@ -366,13 +366,15 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     // the bytes meant to be there, so that a short or misplaced write shows
     // as a difference; gathered pieces are found by a walk over the entries
     // of its own. An image is then checked against the old pack, read again
-    // front to back. It runs while the writer goes on and during the final
-    // sync (when the processor would otherwise wait for the disk), and is
-    // joined before anything is renamed.
+    // front to back. It starts once the writer is done and runs during the
+    // final sync, when the processor would otherwise wait for the disk: run
+    // beside the writer, it slowed the writing (both are bound by memory
+    // bandwidth) and so the start of that sync. It is joined before anything
+    // is renamed.
     Follower verifier(copy, [&]() -> Result<void> {
         EntryCursor cursor;
         for (uint64_t done = 0; done < liveBytes;) {
-            const auto written = copy.waitFor(done + 1);
+            const auto written = copy.waitFor(liveBytes);
             if (!written)
                 return {};
             while (done < *written) {
