@@ -249,7 +249,7 @@ bool EditSession::stageDelete(const QList<uint32_t> &slotList, QString *reason)
     }
     if (fresh.empty())
         return refuse(slotList.size() == 1 ? tr("Slot %1 is already marked for deletion.").arg(slotList.front())
-                                        : tr("These slotList are already marked for deletion."));
+                                           : tr("These slotList are already marked for deletion."));
     m_stack->push(new DeleteCommand(this, QList<uint32_t>(fresh.begin(), fresh.end()), true));
     return true;
 }
@@ -399,6 +399,14 @@ StoreEditSession::StoreEditSession(QObject *parent) : QObject(parent), m_stack(n
 { }
 
 StoreEditSession::~StoreEditSession() = default;
+
+quint64 StoreEditSession::maxBlobSize() const
+{
+    if (!m_store)
+        return 0;
+    auto root = m_store->shard("");
+    return root && *root ? (*root)->packSize() : 0;
+}
 
 void StoreEditSession::setStore(Store *store)
 {

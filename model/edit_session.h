@@ -149,6 +149,9 @@ public:
     // on the way, hence not const). Drops staged changes and history.
     void setStore(Store *store);
     [[nodiscard]] Store *store() const { return m_store; }
+    // The largest blob a put can place: a blob has to fit in one shard's
+    // pack, and new children are sized like the root. 0 when unknown.
+    [[nodiscard]] quint64 maxBlobSize() const;
     [[nodiscard]] QUndoStack *undoStack() const { return m_stack; }
 
     // Refused: no store, already staged (as put or remove), or already in

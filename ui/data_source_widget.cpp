@@ -511,16 +511,7 @@ void DataSourceWidget::setSyntax(const QString &definitionName)
         m_highlighter->setDefinition(definition);
         m_highlighter->rehighlight();
     }
-    // As in the preview pane: the full list is filled when first opened.
-    const QString name = definition.isValid() ? definition.name() : QString();
-    int at = m_syntax->findData(name);
-    if (at < 0) {
-        if (m_syntax->count() == 2)
-            m_syntax->removeItem(1);
-        m_syntax->addItem(definition.translatedName(), name);
-        at = m_syntax->count() - 1;
-    }
-    m_syntax->setCurrentIndex(at);
+    m_syntax->showDefinition(definition);
 }
 
 QString DataSourceWidget::syntaxName() const

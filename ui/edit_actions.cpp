@@ -280,6 +280,8 @@ void EditActions::putBlob()
             return {};
         },
         m_window);
+    // A larger file is refused unread.
+    dialog.setMaxBlobSize(session->maxBlobSize());
     if (dialog.exec() != QDialog::Accepted || !session)
         return;
     QString why;

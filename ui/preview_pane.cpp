@@ -128,6 +128,20 @@ void SyntaxComboBox::fillDefinitions(const KSyntaxHighlighting::Repository &repo
     setCurrentIndex(std::max(0, findData(current)));
 }
 
+void SyntaxComboBox::showDefinition(const KSyntaxHighlighting::Definition &definition)
+{
+    const QString name = definition.isValid() ? definition.name() : QString();
+    int at = findData(name);
+    if (at < 0) {
+        // Plain text and one definition: the one shown before goes.
+        if (count() == 2)
+            removeItem(1);
+        addItem(definition.translatedName(), name);
+        at = count() - 1;
+    }
+    setCurrentIndex(at);
+}
+
 PreviewPane::Page PreviewPane::page() const
 {
     switch (m_pages->currentIndex()) {
@@ -155,18 +169,7 @@ void PreviewPane::setSyntax(const QString &definitionName)
     const auto definition = m_repository.definitionForName(definitionName);
     m_highlighter->setDefinition(definition);
     m_highlighter->rehighlight();
-    // The full list is filled when the user opens it (listing every
-    // definition costs more than the first paint may); until then the combo
-    // holds plain text and the definition in use.
-    const QString name = definition.isValid() ? definition.name() : QString();
-    int at = m_syntax->findData(name);
-    if (at < 0) {
-        if (m_syntax->count() == 2)
-            m_syntax->removeItem(1);
-        m_syntax->addItem(definition.translatedName(), name);
-        at = m_syntax->count() - 1;
-    }
-    m_syntax->setCurrentIndex(at);
+    m_syntax->showDefinition(definition);
 }
 
 void PreviewPane::showEntry(const QModelIndex &index)

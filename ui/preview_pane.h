@@ -32,6 +32,11 @@ public:
     // "Plain text" and every visible definition by translated name; keeps
     // the current choice.
     void fillDefinitions(const KSyntaxHighlighting::Repository &repository);
+    // Selects `definition` (plain text when invalid). Until fillDefinitions()
+    // has run (when the user first opens the list: listing every definition
+    // costs more than a first paint may), the combo holds plain text and
+    // the definition in use only.
+    void showDefinition(const KSyntaxHighlighting::Definition &definition);
     void showPopup() override
     {
         Q_EMIT aboutToShowPopup();

@@ -474,7 +474,13 @@ void TestEditSession::storeSession()
     QString why;
     QVERIFY(!session.stagePut(fresh, QByteArray("x"), &why));
     QVERIFY2(why.contains(QStringLiteral("No store")), qPrintable(why));
+    QCOMPARE(session.maxBlobSize(), quint64(0));
     session.setStore(&*store);
+    // The root shard's pack bounds what one put can place.
+    auto root = store->shard("");
+    QVERIFY(root && *root);
+    QVERIFY((*root)->packSize() > 0);
+    QCOMPARE(session.maxBlobSize(), quint64((*root)->packSize()));
     QSignalSpy changed(&session, &StoreEditSession::changesChanged);
 
     QVERIFY2(session.stagePut(fresh, QByteArray("new blob"), &why), qPrintable(why));
