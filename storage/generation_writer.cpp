@@ -127,7 +127,8 @@ Result<void> writeTableFile(int fd, std::span<const GenerationEntry> entries, st
             return r;
         if (std::memcmp(encoded.data(), back.data(), bytes) != 0) {
             const auto differs = std::ranges::mismatch(encoded.first(bytes), back.first(bytes)).in1 - encoded.begin();
-            return fail(ErrorKind::Io, path, "table read back differs from the table written", offset + uint64_t(differs));
+            return fail(
+                ErrorKind::Io, path, "table read back differs from the table written", offset + uint64_t(differs));
         }
     }
     return syncData(fd, path);
@@ -322,9 +323,8 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     // and synced on a thread of its own while the pack is copied.
     std::optional<Error> tableError;
     std::thread tableWriter([&, fd = tableFd->get()]() {
-        if (auto r = writeTableFile(
-                fd, entries, work.span(kWriteChunk, kTableChunk), work.span(kWriteChunk + kTableChunk, kTableChunk),
-                tablePath);
+        if (auto r = writeTableFile(fd, entries, work.span(kWriteChunk, kTableChunk),
+                work.span(kWriteChunk + kTableChunk, kTableChunk), tablePath);
             !r)
             tableError = r.error();
     });
@@ -382,13 +382,13 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
                 if (auto r = readAll(packOut, readBack.first(size_t(len)), done, packPath); !r)
                     return r;
                 uint64_t differsAt = 0;
-                const bool same = forEachNewPiece(
-                    cursor, done, done + len, [&](uint64_t at, const uint8_t *bytes, uint64_t n) {
-                        if (std::memcmp(readBack.data() + (at - done), bytes, size_t(n)) == 0)
-                            return true;
-                        differsAt = at;
-                        return false;
-                    });
+                const bool same
+                    = forEachNewPiece(cursor, done, done + len, [&](uint64_t at, const uint8_t *bytes, uint64_t n) {
+                          if (std::memcmp(readBack.data() + (at - done), bytes, size_t(n)) == 0)
+                              return true;
+                          differsAt = at;
+                          return false;
+                      });
                 if (!same) {
                     return fail(ErrorKind::Io, packPath,
                         "bytes read back differ from the bytes of the entry copied there from " + source.file().path(),

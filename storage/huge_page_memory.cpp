@@ -65,9 +65,9 @@ HugePageMemory::~HugePageMemory()
 }
 
 HugePageMemory::HugePageMemory(HugePageMemory &&other) noexcept
-    : m_capacity(std::exchange(other.m_capacity, 0)),
-      m_data(std::exchange(other.m_data, nullptr)),
-      m_size(std::exchange(other.m_size, 0))
+    : m_capacity(std::exchange(other.m_capacity, 0))
+    , m_data(std::exchange(other.m_data, nullptr))
+    , m_size(std::exchange(other.m_size, 0))
 { }
 
 HugePageMemory &HugePageMemory::operator=(HugePageMemory &&other) noexcept

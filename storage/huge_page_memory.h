@@ -62,17 +62,14 @@ void deallocate(void *p, size_t bytes) noexcept;
 
 // An allocator for std::vector that takes blocks of at least kFrom bytes from
 // huge pages and smaller ones from operator new.
-template<typename T>
-class HugePageAllocator
+template<typename T> class HugePageAllocator
 {
 public:
     using value_type = T;
     static constexpr size_t kFrom = size_t(256) << 10;
 
     HugePageAllocator() = default;
-    template<typename U>
-    HugePageAllocator(const HugePageAllocator<U> &) noexcept
-    { }
+    template<typename U> HugePageAllocator(const HugePageAllocator<U> &) noexcept { }
 
     [[nodiscard]] T *allocate(size_t n)
     {
@@ -89,11 +86,7 @@ public:
         else
             huge_page_detail::deallocate(p, bytes);
     }
-    template<typename U>
-    bool operator==(const HugePageAllocator<U> &) const noexcept
-    {
-        return true;
-    }
+    template<typename U> bool operator==(const HugePageAllocator<U> &) const noexcept { return true; }
 };
 
 } // namespace shardscope

@@ -69,8 +69,7 @@ private:
 // Indices of `entries` ordered by old offset, ties in index order: a radix
 // sort in three passes of 11 bits, as a comparison sort of a full table's
 // entries takes several times longer.
-template<typename Vector>
-void orderByOffset(std::span<const GenerationEntry> entries, Vector &order)
+template<typename Vector> void orderByOffset(std::span<const GenerationEntry> entries, Vector &order)
 {
     const size_t n = entries.size();
     order.resize(n);
@@ -108,16 +107,15 @@ PackImage::~PackImage()
     KeptMemory::give(std::move(m_memory));
 }
 
-Result<PackImage> PackImage::load(
-    const ShardFile &source, std::span<const GenerationEntry> entries, uint64_t liveBytes)
+Result<PackImage> PackImage::load(const ShardFile &source, std::span<const GenerationEntry> entries, uint64_t liveBytes)
 {
     PackImage image;
     image.m_size = liveBytes;
     image.m_entries = entries;
     image.m_memory = KeptMemory::take(size_t(liveBytes) + kSinkSize);
     if (!image.m_memory->valid()) {
-        return fail(ErrorKind::Io, source.path(),
-            "cannot allocate " + std::to_string(liveBytes) + " bytes to copy the pack");
+        return fail(
+            ErrorKind::Io, source.path(), "cannot allocate " + std::to_string(liveBytes) + " bytes to copy the pack");
     }
     image.m_dst.resize(entries.size());
     uint64_t dst = 0;
