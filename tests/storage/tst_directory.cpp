@@ -72,6 +72,33 @@ QList<int> lengths(int count, int len)
     return QList<int>(count, len);
 }
 
+// A file "f" in a temporary directory, holding `before`, open for writing
+// through the storage library.
+struct TargetFile {
+    QTemporaryDir tmp;
+    QString file;
+    std::optional<Directory> dir;
+    UniqueFd fd;
+    std::string path;
+
+    [[nodiscard]] bool open(const QByteArray &before)
+    {
+        file = tmp.filePath(QStringLiteral("f"));
+        if (!tmp.isValid() || !writeFile(file, before))
+            return false;
+        auto opened = Directory::open(str(tmp.path()));
+        if (!opened)
+            return false;
+        dir.emplace(std::move(*opened));
+        auto writable = dir->openForWriting("f");
+        if (!writable)
+            return false;
+        fd = std::move(*writable);
+        path = dir->filePath("f");
+        return true;
+    }
+};
+
 } // namespace
 
 class tst_Directory : public QObject
@@ -131,20 +158,17 @@ void tst_Directory::writeGatheredPlacesBytes()
     const auto pieces = piecesOf(source, lens);
     const QByteArray data = concatenated(pieces);
 
-    QTemporaryDir tmp;
-    const QString file = tmp.filePath(QStringLiteral("f"));
     const QByteArray before = pastTheEnd ? QByteArray() : QByteArray(qsizetype(offset) + data.size() + 4096, kFill);
-    QVERIFY(writeFile(file, before));
-    auto dir = Directory::open(str(tmp.path()));
-    CHECK_OK(dir);
-    auto fd = dir->openForWriting("f");
-    CHECK_OK(fd);
-    const std::string path = dir->filePath("f");
+    TargetFile target;
+    QVERIFY(target.open(before));
+    const QString &file = target.file;
+    const int fd = target.fd.get();
+    const std::string &path = target.path;
 
     std::vector<IoEvent> events;
     {
         HookRecorder hook;
-        CHECK_OK(writeGathered(fd->get(), pieces, uint64_t(offset), path));
+        CHECK_OK(writeGathered(fd, pieces, uint64_t(offset), path));
         events = hook.events;
     }
 
@@ -167,7 +191,7 @@ void tst_Directory::writeGatheredPlacesBytes()
     QCOMPARE(events.size(), size_t(1));
     QCOMPARE(int(events[0].step), int(IoStep::Write));
     QCOMPARE(events[0].path, path);
-    QCOMPARE(events[0].fd, fd->get());
+    QCOMPARE(events[0].fd, fd);
     QCOMPARE(events[0].offset, uint64_t(offset));
     QCOMPARE(events[0].length, uint64_t(data.size()));
 }
@@ -195,21 +219,18 @@ void tst_Directory::writeGatheredInjectedError()
     const uint64_t total = uint64_t(concatenated(pieces).size());
     constexpr uint64_t kOffset = 70001;
 
-    QTemporaryDir tmp;
-    const QString file = tmp.filePath(QStringLiteral("f"));
     const QByteArray before(qsizetype(kOffset + total + 10), kFill);
-    QVERIFY(writeFile(file, before));
-    auto dir = Directory::open(str(tmp.path()));
-    CHECK_OK(dir);
-    auto fd = dir->openForWriting("f");
-    CHECK_OK(fd);
-    const std::string path = dir->filePath("f");
+    TargetFile target;
+    QVERIFY(target.open(before));
+    const QString &file = target.file;
+    const int fd = target.fd.get();
+    const std::string &path = target.path;
 
     Result<void> r;
     std::vector<IoEvent> events;
     {
         HookRecorder hook(err);
-        r = writeGathered(fd->get(), pieces, kOffset, path);
+        r = writeGathered(fd, pieces, kOffset, path);
         events = hook.events;
     }
     QCOMPARE(events.size(), size_t(1));
@@ -234,14 +255,11 @@ void tst_Directory::writeGatheredStopsAtARealErrorMidway()
     const QByteArray data = concatenated(pieces);
     constexpr uint64_t kLimit = 20500; // inside the 21st piece
 
-    QTemporaryDir tmp;
-    const QString file = tmp.filePath(QStringLiteral("f"));
-    QVERIFY(writeFile(file, QByteArray()));
-    auto dir = Directory::open(str(tmp.path()));
-    CHECK_OK(dir);
-    auto fd = dir->openForWriting("f");
-    CHECK_OK(fd);
-    const std::string path = dir->filePath("f");
+    TargetFile target;
+    QVERIFY(target.open(QByteArray()));
+    const QString &file = target.file;
+    const int fd = target.fd.get();
+    const std::string &path = target.path;
 
     rlimit old {};
     QCOMPARE(::getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -249,7 +267,7 @@ void tst_Directory::writeGatheredStopsAtARealErrorMidway()
     rlimit limited = old;
     limited.rlim_cur = kLimit;
     QCOMPARE(::setrlimit(RLIMIT_FSIZE, &limited), 0);
-    const Result<void> r = writeGathered(fd->get(), pieces, 0, path);
+    const Result<void> r = writeGathered(fd, pieces, 0, path);
     ::setrlimit(RLIMIT_FSIZE, &old);
     std::signal(SIGXFSZ, oldHandler);
 
