@@ -132,7 +132,13 @@ GenerationDiffDialog::GenerationDiffDialog(
     resize(std::max(sizeHint().width(), keyWidth + 520), 480);
 }
 
-GenerationDiffDialog::~GenerationDiffDialog() = default;
+GenerationDiffDialog::~GenerationDiffDialog()
+{
+    // A comparison still running posts to this dialog: wait for it. What it
+    // posts is dropped with the dialog.
+    for (Worker &w : m_workers)
+        w.thread.join();
+}
 
 bool GenerationDiffDialog::selectGenerations(uint32_t oldGen, uint32_t newGen)
 {
@@ -168,6 +174,9 @@ void GenerationDiffDialog::compare()
 {
     if (m_selecting)
         return;
+    // Whatever is running now is no longer wanted.
+    ++m_run;
+    setComparing(false);
     if (m_generations.isEmpty()) {
         m_model->clear();
         m_summary->setText(tr("The directory holds no generation with both a table and a pack."));
@@ -182,8 +191,41 @@ void GenerationDiffDialog::compare()
                 : tr("Old and new are the same generation (%1): pick two different ones.").arg(oldGen));
         return;
     }
-    Result<GenerationDiff> diff
-        = m_diff ? m_diff(oldGen, newGen) : Result<GenerationDiff>(fail(ErrorKind::Invalid, {}, "no diff available"));
+    const quint64 run = m_run;
+    m_summary->setText(tr("Comparing generation %1 with %2…").arg(oldGen).arg(newGen));
+    setComparing(true);
+    // Threads of earlier comparisons that are done are joined here.
+    std::erase_if(m_workers, [](Worker &w) {
+        if (!w.done->load())
+            return false;
+        w.thread.join();
+        return true;
+    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    m_workers.push_back({{}, done});
+    m_workers.back().thread = std::thread([this, run, oldGen, newGen, done, diff = m_diff]() {
+        auto result = std::make_shared<Result<GenerationDiff>>(
+            diff ? diff(oldGen, newGen) : Result<GenerationDiff>(fail(ErrorKind::Invalid, {}, "no diff available")));
+        QMetaObject::invokeMethod(
+            this, [this, run, oldGen, newGen, result]() { showResult(run, oldGen, newGen, std::move(*result)); },
+            Qt::QueuedConnection);
+        done->store(true);
+    });
+}
+
+void GenerationDiffDialog::setComparing(bool comparing)
+{
+    m_comparing = comparing;
+    m_table->setEnabled(!comparing);
+    if (comparing)
+        m_model->clear();
+}
+
+void GenerationDiffDialog::showResult(quint64 run, uint32_t oldGen, uint32_t newGen, Result<GenerationDiff> diff)
+{
+    if (run != m_run)
+        return; // overtaken by another choice
+    setComparing(false);
     if (!diff) {
         m_model->clear();
         m_summary->setText(tr("Cannot compare generation %1 with %2: %3")

@@ -2,7 +2,10 @@
 // the shard directory and sees which entries were added, removed, moved or
 // changed between them. The dialog never opens a file: the caller hands it
 // the generations to offer and a function that computes a diff (the
-// application's, over storage's diffGenerations).
+// application's, over storage's diffGenerations). The function runs on a
+// thread of its own, as it reads both packs whole: the window stays live and
+// the dialog says it is comparing; a comparison overtaken by another choice
+// is dropped when it ends.
 #pragma once
 
 #include "error.h"
@@ -11,7 +14,11 @@
 #include <QDialog>
 
 #include <array>
+#include <atomic>
 #include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -36,8 +43,11 @@ public:
     GenerationDiffDialog(QList<uint32_t> generations, uint32_t current, DiffFunction diff, QWidget *parent = nullptr);
     ~GenerationDiffDialog() override;
 
-    // Picks both generations and compares them; false when one is not offered.
+    // Picks both generations and starts comparing them; false when one is
+    // not offered. compared() says when the comparison has ended.
     bool selectGenerations(uint32_t oldGen, uint32_t newGen);
+    // A comparison is running.
+    [[nodiscard]] bool isComparing() const { return m_comparing; }
     [[nodiscard]] uint32_t oldGeneration() const;
     [[nodiscard]] uint32_t newGeneration() const;
 
@@ -52,11 +62,19 @@ public:
     [[nodiscard]] QCheckBox *kindCheckBox(DiffKind kind) const { return m_kindBoxes[size_t(kind)]; }
 
 Q_SIGNALS:
-    // After each comparison the dialog made (not for the same generation twice).
+    // After each comparison the dialog shows (not for the same generation
+    // twice, nor for one overtaken by another choice).
     void compared(uint32_t oldGen, uint32_t newGen, bool ok);
 
 private:
+    struct Worker {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+
     void compare();
+    void showResult(quint64 run, uint32_t oldGen, uint32_t newGen, Result<GenerationDiff> diff);
+    void setComparing(bool comparing);
 
     QList<uint32_t> m_generations;
     DiffFunction m_diff;
@@ -68,6 +86,9 @@ private:
     QTableView *m_table = nullptr;
     std::array<QCheckBox *, kDiffKindCount> m_kindBoxes {};
     bool m_selecting = false;
+    bool m_comparing = false;
+    quint64 m_run = 0; // the comparison whose result is wanted
+    std::vector<Worker> m_workers; // joined before the dialog goes
 };
 
 } // namespace shardscope

@@ -373,6 +373,7 @@ void TestEditMode::compareGenerationsDialog()
         sawDialog = true;
         QCOMPARE(dialog->oldGeneration(), 0u);
         QCOMPARE(dialog->newGeneration(), 1u);
+        QVERIFY(QTest::qWaitFor([dialog]() { return !dialog->isComparing(); }, 10000));
         QVERIFY(dialog->model()->rowCount() > 0);
         dialog->reject();
     });

@@ -18,6 +18,9 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <mutex>
 
 using namespace shardscope;
 
@@ -30,13 +33,23 @@ Key key(uint64_t n)
 
 // A diff whose entries spell out the pair asked for: `oldGen + newGen`
 // added entries and one moved one, so each pair gives a different table.
+// It runs on the dialog's worker threads (two at once when a choice
+// overtakes a running comparison); the test reads `calls` only once the
+// dialog has settled.
 struct FakeDiffs {
+    std::mutex mutex;
     QList<QPair<uint32_t, uint32_t>> calls;
     bool failing = false;
+    int slowMs = 0; // how long each comparison takes
 
     Result<GenerationDiff> operator()(uint32_t oldGen, uint32_t newGen)
     {
-        calls.append({oldGen, newGen});
+        if (slowMs > 0)
+            QThread::msleep(ulong(slowMs));
+        {
+            std::lock_guard lock(mutex);
+            calls.append({oldGen, newGen});
+        }
         if (failing)
             return fail(ErrorKind::NotFound, "/s/00000002.pack", "no such file");
         GenerationDiff d;
@@ -70,6 +83,12 @@ int rows(const GenerationDiffDialog &dialog)
     return dialog.table()->model()->rowCount();
 }
 
+// Comparisons run on a thread: waits until the dialog shows a result.
+[[nodiscard]] bool settled(const GenerationDiffDialog &dialog)
+{
+    return QTest::qWaitFor([&dialog]() { return !dialog.isComparing(); }, 10000);
+}
+
 } // namespace
 
 class TestGenerationDiffDialog : public QObject
@@ -86,12 +105,16 @@ private Q_SLOTS:
     void closeAndEscape_data();
     void closeAndEscape();
     void realShard();
+    void whileComparing();
+    void overtakenComparisonIsDropped();
+    void closeWhileComparing();
 };
 
 void TestGenerationDiffDialog::firstComparison()
 {
     FakeDiffs fake;
     GenerationDiffDialog dialog({0, 1, 2, 3}, 2, std::ref(fake));
+    QVERIFY(settled(dialog));
     // The generation before the current one against the current one.
     QCOMPARE(fake.calls, (QList<QPair<uint32_t, uint32_t>> {{1, 2}}));
     QCOMPARE(dialog.oldGeneration(), 1u);
@@ -114,15 +137,19 @@ void TestGenerationDiffDialog::pickGenerations()
     FakeDiffs fake;
     GenerationDiffDialog dialog({0, 1, 2, 3}, 3, std::ref(fake));
     QSignalSpy compared(&dialog, &GenerationDiffDialog::compared);
+    QVERIFY(settled(dialog));
+    compared.clear();
     fake.calls.clear();
     // Through the combo box, as a user would.
     dialog.oldCombo()->setCurrentIndex(0);
+    QVERIFY(settled(dialog));
     QCOMPARE(fake.calls, (QList<QPair<uint32_t, uint32_t>> {{0, 3}}));
     QCOMPARE(rows(dialog), 3 + 1);
     QCOMPARE(compared.count(), 1);
     QCOMPARE(compared.last().at(2).toBool(), true);
     // Both at once: one comparison, not two.
     QVERIFY(dialog.selectGenerations(2, 1));
+    QVERIFY(settled(dialog));
     QCOMPARE(fake.calls.size(), 2);
     QCOMPARE(fake.calls.last(), (QPair<uint32_t, uint32_t>(2, 1)));
     QCOMPARE(rows(dialog), 3 + 1);
@@ -144,6 +171,7 @@ void TestGenerationDiffDialog::sameGenerationTwice()
 {
     FakeDiffs fake;
     GenerationDiffDialog dialog({0, 1}, 1, std::ref(fake));
+    QVERIFY(settled(dialog));
     QCOMPARE(rows(dialog), 1 + 1);
     fake.calls.clear();
     QVERIFY(dialog.selectGenerations(1, 1));
@@ -169,10 +197,12 @@ void TestGenerationDiffDialog::failingDiff()
 {
     FakeDiffs fake;
     GenerationDiffDialog dialog({0, 1, 2}, 2, std::ref(fake));
+    QVERIFY(settled(dialog));
     QCOMPARE(rows(dialog), 3 + 1);
     QSignalSpy compared(&dialog, &GenerationDiffDialog::compared);
     fake.failing = true;
     QVERIFY(dialog.selectGenerations(0, 2));
+    QVERIFY(settled(dialog));
     // The old table does not linger beside an error.
     QCOMPARE(rows(dialog), 0);
     QVERIFY2(dialog.summary().contains(QStringLiteral("/s/00000002.pack")), qPrintable(dialog.summary()));
@@ -185,6 +215,7 @@ void TestGenerationDiffDialog::kindFilter()
 {
     FakeDiffs fake;
     GenerationDiffDialog dialog({0, 1, 2}, 2, std::ref(fake));
+    QVERIFY(settled(dialog));
     QCOMPARE(rows(dialog), 3 + 1);
     QCheckBox *unchanged = dialog.kindCheckBox(DiffKind::Unchanged);
     QVERIFY(!unchanged->isChecked());
@@ -194,6 +225,7 @@ void TestGenerationDiffDialog::kindFilter()
     QCOMPARE(rows(dialog), 2);
     // A new comparison keeps the filter.
     QVERIFY(dialog.selectGenerations(0, 1));
+    QVERIFY(settled(dialog));
     QCOMPARE(rows(dialog), 2);
 }
 
@@ -240,6 +272,7 @@ void TestGenerationDiffDialog::realShard()
     auto expected = diffGenerations(*dir, 0, 1);
     QVERIFY(expected);
     GenerationDiffDialog dialog(list, 1, [&dir](uint32_t a, uint32_t b) { return diffGenerations(*dir, a, b); });
+    QVERIFY(settled(dialog));
     QCOMPARE(uint32_t(rows(dialog)), expected->count(DiffKind::Moved));
     QVERIFY(rows(dialog) > 0);
     // Generation 0 is not current: the dialog says how it was read.
@@ -249,6 +282,66 @@ void TestGenerationDiffDialog::realShard()
     dialog.show();
     QVERIFY(QTest::qWaitForWindowExposed(&dialog));
     saveScreenshot(dialog, QStringLiteral("generation-diff-compacted.png"));
+}
+
+void TestGenerationDiffDialog::whileComparing()
+{
+    FakeDiffs fake;
+    fake.slowMs = 1000;
+    GenerationDiffDialog dialog({0, 1, 2}, 2, std::ref(fake));
+    // The window is live while the diff runs, and says what it is doing.
+    QVERIFY(dialog.isComparing());
+    QCOMPARE(dialog.summary(), QStringLiteral("Comparing generation 1 with 2…"));
+    QVERIFY(!dialog.table()->isEnabled());
+    QCOMPARE(rows(dialog), 0);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY(dialog.isComparing());
+    saveScreenshot(dialog, QStringLiteral("generation-diff-comparing.png"));
+    QVERIFY(settled(dialog));
+    QVERIFY(dialog.table()->isEnabled());
+    QCOMPARE(rows(dialog), 3 + 1);
+    QVERIFY(dialog.summary().startsWith(QStringLiteral("From generation 1 to 2:")));
+}
+
+void TestGenerationDiffDialog::overtakenComparisonIsDropped()
+{
+    FakeDiffs fake;
+    fake.slowMs = 200;
+    GenerationDiffDialog dialog({0, 1, 2}, 2, std::ref(fake));
+    QSignalSpy compared(&dialog, &GenerationDiffDialog::compared);
+    // Chosen before the first comparison (1 with 2) has ended.
+    QVERIFY(dialog.isComparing());
+    QVERIFY(dialog.selectGenerations(0, 2));
+    QVERIFY(settled(dialog));
+    // Let the first one end too, had it not been dropped.
+    QTest::qWait(300);
+    QCOMPARE(compared.count(), 1);
+    QCOMPARE(compared.last().at(0).value<uint32_t>(), 0u);
+    QCOMPARE(dialog.model()->diff().oldGeneration, 0u);
+    QCOMPARE(rows(dialog), 2 + 1);
+    QVERIFY(dialog.summary().startsWith(QStringLiteral("From generation 0 to 2:")));
+    // Picking the same generation twice drops a running one as well.
+    QVERIFY(dialog.selectGenerations(1, 2));
+    QVERIFY(dialog.isComparing());
+    QVERIFY(dialog.selectGenerations(2, 2));
+    QVERIFY(!dialog.isComparing());
+    QTest::qWait(300);
+    QCOMPARE(compared.count(), 1);
+    QCOMPARE(rows(dialog), 0);
+    QVERIFY2(dialog.summary().contains(QStringLiteral("same generation (2)")), qPrintable(dialog.summary()));
+}
+
+void TestGenerationDiffDialog::closeWhileComparing()
+{
+    FakeDiffs fake;
+    fake.slowMs = 200;
+    {
+        GenerationDiffDialog dialog({0, 1}, 1, std::ref(fake));
+        QVERIFY(dialog.isComparing());
+    } // waits for the thread; what it posts goes with the dialog
+    QCOMPARE(fake.calls.size(), 1);
+    QTest::qWait(50); // nothing posted to the dead dialog may run
 }
 
 QTEST_MAIN(TestGenerationDiffDialog)
