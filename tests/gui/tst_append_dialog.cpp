@@ -6,12 +6,12 @@
 // tst_data_source_widget's.
 #include "append_dialog.h"
 #include "data_source_test_support.h"
+#include "dialog_test_support.h"
 #include "sha256.h"
 
 #include <KSyntaxHighlighting/Repository>
 
 #include <QDialogButtonBox>
-#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -22,19 +22,9 @@
 #include <set>
 
 using namespace shardscope;
+using test::saveScreenshot;
 
 namespace {
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    // Layouts settle in posted events.
-    QCoreApplication::processEvents();
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 // The key the storage library derives, computed without Qt.
 Key derived(const QByteArray &data)

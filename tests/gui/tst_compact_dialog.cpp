@@ -3,6 +3,7 @@
 // progress, each way a job ends (ok, cancelled, failed), Stop/Esc/closing
 // cancelling it, deleting the old generation's files, and the keyboard.
 #include "compact_dialog.h"
+#include "dialog_test_support.h"
 #include "geometry_fields.h"
 
 #include <QCheckBox>
@@ -17,19 +18,9 @@
 #include <QTest>
 
 using namespace shardscope;
+using test::saveScreenshot;
 
 namespace {
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    // Layouts settle in posted events.
-    QCoreApplication::processEvents();
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 // Records what the dialog asks and reports only what the test tells it to.
 class FakeJob : public CompactionJob

@@ -2,6 +2,7 @@
 // key and size, says that the pack bytes stay until compaction, and confirms
 // or cancels.
 #include "delete_dialog.h"
+#include "dialog_test_support.h"
 
 #include <QDialogButtonBox>
 #include <QLabel>
@@ -11,19 +12,9 @@
 #include <QTreeWidget>
 
 using namespace shardscope;
+using test::saveScreenshot;
 
 namespace {
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    // Layouts settle in posted events.
-    QCoreApplication::processEvents();
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 QList<DeleteEntry> makeEntries(int n)
 {

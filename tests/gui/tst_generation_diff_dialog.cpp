@@ -2,6 +2,7 @@
 // generations, the same generation twice, a failing diff, the kind filter,
 // closing; and one comparison over a real shard directory (a copy of the
 // reference's compacted fixture).
+#include "dialog_test_support.h"
 #include "directory.h"
 #include "generation_diff.h"
 #include "generation_diff_dialog.h"
@@ -10,8 +11,6 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFile>
-#include <QImage>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -23,6 +22,7 @@
 #include <mutex>
 
 using namespace shardscope;
+using test::saveScreenshot;
 
 namespace {
 
@@ -68,15 +68,6 @@ struct FakeDiffs {
         return d;
     }
 };
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 int rows(const GenerationDiffDialog &dialog)
 {
@@ -247,13 +238,9 @@ void TestGenerationDiffDialog::closeAndEscape()
     if (escape) {
         QTest::keyClick(&dialog, Qt::Key_Escape);
     } else {
-        QPushButton *close = nullptr;
-        for (auto *b : dialog.findChildren<QPushButton *>()) {
-            if (b->text().remove(QLatin1Char('&')) == QStringLiteral("Close"))
-                close = b;
-        }
-        QVERIFY(close);
-        QTest::mouseClick(close, Qt::LeftButton);
+        test::clickButton(dialog, QStringLiteral("Close"));
+        if (QTest::currentTestFailed())
+            return;
     }
     QCOMPARE(rejected.count(), 1);
     QVERIFY(!dialog.isVisible());

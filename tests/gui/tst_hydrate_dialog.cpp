@@ -1,6 +1,7 @@
 // HydrateDialog (New Shard, initialise a missing generation) on the offscreen
 // platform: valid sizes give the geometry and the files' sizes, every kind of
 // invalid input disables OK with its own reason, and Esc or Cancel rejects.
+#include "dialog_test_support.h"
 #include "geometry_fields.h"
 #include "hydrate_dialog.h"
 
@@ -13,19 +14,9 @@
 #include <QTest>
 
 using namespace shardscope;
+using test::saveScreenshot;
 
 namespace {
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    // Layouts settle in posted events.
-    QCoreApplication::processEvents();
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 void setUnit(HydrateDialog &dialog, const QString &unit)
 {

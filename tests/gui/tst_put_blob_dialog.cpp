@@ -5,10 +5,10 @@
 // placement shown for the ID, and cancel. What the data tabs do by
 // themselves is tst_data_source_widget's.
 #include "data_source_test_support.h"
+#include "dialog_test_support.h"
 #include "put_blob_dialog.h"
 #include "sha256.h"
 
-#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -20,18 +20,9 @@
 #include <set>
 
 using namespace shardscope;
+using test::saveScreenshot;
 
 namespace {
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    QCoreApplication::processEvents();
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 // The ID the reference derives, computed without Qt.
 ContentId sha256Of(const QByteArray &data)
@@ -342,11 +333,9 @@ void TestPutBlobDialog::cancel()
     if (escape) {
         QTest::keyClick(dialog.get(), Qt::Key_Escape);
     } else {
-        const auto buttons = dialog->findChildren<QPushButton *>();
-        const auto it = std::find_if(buttons.begin(), buttons.end(),
-            [](QPushButton *b) { return b->text().remove(u'&') == QLatin1String("Cancel"); });
-        QVERIFY(it != buttons.end());
-        QTest::mouseClick(*it, Qt::LeftButton);
+        test::clickButton(*dialog, QStringLiteral("Cancel"));
+        if (QTest::currentTestFailed())
+            return;
     }
     QCOMPARE(dialog->result(), int(QDialog::Rejected));
     QVERIFY(!dialog->isVisible());

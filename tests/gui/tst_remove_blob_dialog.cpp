@@ -2,6 +2,7 @@
 // line checked (hex, length, zero, repeats, the store's answer), the first
 // problem named by its line with the bad lines marked and Remove disabled,
 // the note about pack bytes staying until compaction, and cancel.
+#include "dialog_test_support.h"
 #include "remove_blob_dialog.h"
 
 #include <QLabel>
@@ -13,18 +14,9 @@
 #include <set>
 
 using namespace shardscope;
+using test::saveScreenshot;
 
 namespace {
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    QCoreApplication::processEvents();
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 // Stored blobs: IDs 11…11, 22…22 and 33…33.
 QString storedHex(int i)
@@ -246,11 +238,9 @@ void TestRemoveBlobDialog::cancel()
     if (escape) {
         QTest::keyClick(dialog.get(), Qt::Key_Escape);
     } else {
-        const auto buttons = dialog->findChildren<QPushButton *>();
-        const auto it = std::find_if(buttons.begin(), buttons.end(),
-            [](QPushButton *b) { return b->text().remove(u'&') == QLatin1String("Cancel"); });
-        QVERIFY(it != buttons.end());
-        QTest::mouseClick(*it, Qt::LeftButton);
+        test::clickButton(*dialog, QStringLiteral("Cancel"));
+        if (QTest::currentTestFailed())
+            return;
     }
     QCOMPARE(dialog->result(), int(QDialog::Rejected));
     QVERIFY(!dialog->isVisible());

@@ -3,6 +3,7 @@
 // redo; Unstage (button or Del) drops the selected rows from the session; a
 // removal that a staged put replaces stays, with the reason shown; and
 // nothing in the store's directory changes.
+#include "dialog_test_support.h"
 #include "edit_session.h"
 #include "store.h"
 #include "store_changes_dialog.h"
@@ -21,19 +22,10 @@
 #include <QUndoStack>
 
 using namespace shardscope;
+using test::saveScreenshot;
 using namespace testsupport;
 
 namespace {
-
-// Only when asked (SHARDSCOPE_DIALOG_SCREENSHOTS=DIR): tests write nowhere else.
-void saveScreenshot(QWidget &w, const QString &name)
-{
-    QCoreApplication::processEvents();
-    const QImage image = w.grab().toImage();
-    QVERIFY(!image.isNull());
-    if (const QByteArray dir = qgetenv("SHARDSCOPE_DIALOG_SCREENSHOTS"); !dir.isEmpty())
-        QVERIFY(image.save(QFile::decodeName(dir) + u'/' + name));
-}
 
 QString hexOf(const ContentId &cid)
 {
