@@ -59,11 +59,10 @@ constexpr size_t kTableChunk = kTableChunkSlots * kTableEntrySize;
 // How many entries ahead the copy asks the processor for the old bytes.
 constexpr size_t kPrefetchAhead = 8;
 
-// The old pack's bytes, as mapped, from offset `first` on.
+// The old pack's bytes, as mapped.
 struct OldBytes {
     const uint8_t *data = nullptr;
-    uint64_t first = 0;
-    [[nodiscard]] const uint8_t *at(uint64_t offset) const { return data + (offset - first); }
+    [[nodiscard]] const uint8_t *at(uint64_t offset) const { return data + offset; }
 };
 
 // Where a walk over the entries in their new order stands: the first entry
@@ -156,15 +155,13 @@ public:
         m_changed.notify_all();
     }
     [[nodiscard]] bool stopped() const { return m_stopped.load(std::memory_order_relaxed); }
-    // Waits until at least `upTo` bytes are written: how many are then, or
-    // nullopt once the copy is stopped.
-    [[nodiscard]] std::optional<uint64_t> waitFor(uint64_t upTo)
+    // Waits until at least `upTo` bytes are written: false once the copy
+    // is stopped instead.
+    [[nodiscard]] bool waitFor(uint64_t upTo)
     {
         std::unique_lock lock(m_mutex);
         m_changed.wait(lock, [&]() { return m_stopped.load(std::memory_order_relaxed) || m_written >= upTo; });
-        if (m_stopped.load(std::memory_order_relaxed))
-            return std::nullopt;
-        return m_written;
+        return !m_stopped.load(std::memory_order_relaxed);
     }
 
 private:
@@ -346,7 +343,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
         auto all = source.file().bytes().read(0, source.file().size());
         if (!all)
             return std::unexpected(all.error());
-        old = {all->data(), 0};
+        old = {all->data()};
     }
     // Calls fn(newPackOffset, bytes, length) for the pieces of new-pack
     // bytes [from, to), front to back; the cursor is the caller's own.
@@ -372,30 +369,27 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     // bandwidth) and so the start of that sync. It is joined before anything
     // is renamed.
     Follower verifier(copy, [&]() -> Result<void> {
+        if (!copy.waitFor(liveBytes))
+            return {}; // the writer stopped: nothing to check
         EntryCursor cursor;
         for (uint64_t done = 0; done < liveBytes;) {
-            const auto written = copy.waitFor(liveBytes);
-            if (!written)
-                return {};
-            while (done < *written) {
-                const uint64_t len = std::min<uint64_t>(readBack.size(), *written - done);
-                if (auto r = readAll(packOut, readBack.first(size_t(len)), done, packPath); !r)
-                    return r;
-                uint64_t differsAt = 0;
-                const bool same
-                    = forEachNewPiece(cursor, done, done + len, [&](uint64_t at, const uint8_t *bytes, uint64_t n) {
-                          if (std::memcmp(readBack.data() + (at - done), bytes, size_t(n)) == 0)
-                              return true;
-                          differsAt = at;
-                          return false;
-                      });
-                if (!same) {
-                    return fail(ErrorKind::Io, packPath,
-                        "bytes read back differ from the bytes of the entry copied there from " + source.file().path(),
-                        differsAt);
-                }
-                done += len;
+            const uint64_t len = std::min<uint64_t>(readBack.size(), liveBytes - done);
+            if (auto r = readAll(packOut, readBack.first(size_t(len)), done, packPath); !r)
+                return r;
+            uint64_t differsAt = 0;
+            const bool same
+                = forEachNewPiece(cursor, done, done + len, [&](uint64_t at, const uint8_t *bytes, uint64_t n) {
+                      if (std::memcmp(readBack.data() + (at - done), bytes, size_t(n)) == 0)
+                          return true;
+                      differsAt = at;
+                      return false;
+                  });
+            if (!same) {
+                return fail(ErrorKind::Io, packPath,
+                    "bytes read back differ from the bytes of the entry copied there from " + source.file().path(),
+                    differsAt);
             }
+            done += len;
         }
         if (image)
             return image->verifyAgainst(source.file(), oldWindow, [&]() { return !copy.stopped(); });
