@@ -1,6 +1,7 @@
 #include "directory.h"
 
 #include "fault_injection.h"
+#include "iovec_cursor.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -10,7 +11,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 
 namespace shardscope {
 
@@ -319,24 +319,12 @@ Result<void> writeGathered(
     if (const int err = injectedErrno(
             IoStep::Write, [&] { return path; }, fd, offset, total))
         return writeFailure(err, path, size_t(total), offset);
-    // The kernel takes at most IOV_MAX pieces a call, and may write fewer
-    // bytes than asked: the rest is sent again from where it stopped.
-    constexpr size_t kMaxPieces = IOV_MAX;
-    iovec vec[kMaxPieces];
-    size_t next = 0; // first piece not wholly written
-    uint64_t into = 0; // bytes of pieces[next] already written
-    while (next < pieces.size()) {
-        size_t count = 0;
-        uint64_t asked = 0;
-        for (size_t i = next; i < pieces.size() && count < kMaxPieces; ++i) {
-            const uint64_t skip = i == next ? into : 0;
-            if (pieces[i].size() == skip)
-                continue;
-            vec[count++] = {const_cast<uint8_t *>(pieces[i].data() + skip), pieces[i].size() - size_t(skip)};
-            asked += pieces[i].size() - skip;
-        }
-        if (count == 0)
-            break;
+    // The kernel may write fewer bytes than asked: the rest is sent again
+    // from where it stopped.
+    IovecCursor<const uint8_t> cursor(pieces);
+    iovec vec[IovecCursor<const uint8_t>::kMaxPerCall];
+    uint64_t asked = 0;
+    while (const size_t count = cursor.fill(vec, asked)) {
         const ssize_t n = ::pwritev(fd, vec, int(count), off_t(offset));
         if (n < 0) {
             if (errno == EINTR)
@@ -346,16 +334,7 @@ Result<void> writeGathered(
         if (n == 0) // never for a regular file; not a reason to spin
             return writeFailure(EIO, path, size_t(asked), offset);
         offset += uint64_t(n);
-        for (uint64_t left = uint64_t(n); next < pieces.size();) {
-            const uint64_t rest = pieces[next].size() - into;
-            if (left < rest) {
-                into += left;
-                break;
-            }
-            left -= rest;
-            ++next;
-            into = 0;
-        }
+        cursor.advance(uint64_t(n));
     }
     return {};
 }

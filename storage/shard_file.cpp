@@ -1,11 +1,11 @@
 #include "shard_file.h"
 
 #include "format.h"
+#include "iovec_cursor.h"
 
 #include <sys/uio.h>
 
 #include <cerrno>
-#include <vector>
 
 namespace shardscope {
 
@@ -48,19 +48,15 @@ Result<void> ShardFile::readScattered(uint64_t offset, std::span<const std::span
     if (!m_fd.valid())
         return fail(ErrorKind::Invalid, path(), "not backed by a file");
     uint64_t total = 0;
-    std::vector<iovec> iov;
-    iov.reserve(parts.size());
-    for (const auto &p : parts) {
-        if (!p.empty())
-            iov.push_back({p.data(), p.size()});
+    for (const auto &p : parts)
         total += p.size();
-    }
     if (!m_source->contains(offset, total))
         return fail(ErrorKind::Corrupt, path(), "read of " + std::to_string(total) + " bytes past the end", offset);
-    size_t first = 0;
-    while (first < iov.size()) {
-        const int count = int(std::min<size_t>(iov.size() - first, IOV_MAX));
-        const ssize_t n = ::preadv(m_fd.get(), iov.data() + first, count, off_t(offset));
+    IovecCursor<uint8_t> cursor(parts);
+    iovec vec[IovecCursor<uint8_t>::kMaxPerCall];
+    uint64_t asked = 0;
+    while (const size_t count = cursor.fill(vec, asked)) {
+        const ssize_t n = ::preadv(m_fd.get(), vec, int(count), off_t(offset));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -71,17 +67,8 @@ Result<void> ShardFile::readScattered(uint64_t offset, std::span<const std::span
         if (n == 0)
             return fail(ErrorKind::Corrupt, path(), "file ends early", offset);
         offset += uint64_t(n);
-        // Step past what was filled; a part filled halfway continues.
-        for (size_t left = size_t(n); left > 0;) {
-            if (left >= iov[first].iov_len) {
-                left -= iov[first].iov_len;
-                ++first;
-            } else {
-                iov[first].iov_base = static_cast<uint8_t *>(iov[first].iov_base) + left;
-                iov[first].iov_len -= left;
-                left = 0;
-            }
-        }
+        // A part filled halfway continues.
+        cursor.advance(uint64_t(n));
     }
     return {};
 }
