@@ -29,8 +29,10 @@ namespace {
 // A clearer error than ENOENT for the files a manifest names.
 Error missingGenerationFile(const Directory &dir, const std::string &name, uint32_t gen, bool haveManifest)
 {
-    std::string why = haveManifest ? "the manifest names generation " + std::to_string(gen) + " but its file is missing"
-                                   : "no MF and no table of generation 0: not a shard directory";
+    std::string why = haveManifest
+        ? "the manifest names generation " + std::to_string(gen) + " but its file is missing"
+        : "no MF, and this file of generation 0 is missing: not a shard directory, or one whose hydrate stopped "
+          "part way";
     return Error {ErrorKind::NotFound, dir.filePath(name), std::nullopt, why};
 }
 

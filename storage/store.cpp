@@ -23,17 +23,29 @@ std::string childPath(const std::string &relPath, uint8_t byte)
     return childShardPath(relPath, byte);
 }
 
-// A directory with neither MF nor a table of generation 0 holds no shard yet.
-Result<bool> holdsShardFiles(const Directory &dir)
+// A child directory without MF has committed nothing (FORMAT.md): whatever
+// generation-0 files a hydrate that stopped left there, it holds no blob, and
+// writing to it hydrates it again, creating only the files that are missing.
+// Judged by the table alone, a hydrate killed between its table and its pack
+// left a child that could be neither read nor written.
+Result<bool> hasManifest(const Directory &dir)
 {
-    for (const auto &name : {std::string(kManifestFileName), tableFileName(0)}) {
-        auto st = dir.status(name);
-        if (!st)
-            return std::unexpected(st.error());
-        if (st->type != EntryType::Missing)
-            return true;
-    }
-    return false;
+    auto st = dir.status(kManifestFileName);
+    if (!st)
+        return std::unexpected(st.error());
+    return st->type != EntryType::Missing;
+}
+
+// True when `opened` failed for a file missing from a directory without MF:
+// a shard that has committed nothing.
+template<typename T> Result<bool> nothingCommitted(const Result<T> &opened, const Directory &dir)
+{
+    if (opened || opened.error().kind != ErrorKind::NotFound)
+        return false;
+    auto has = hasManifest(dir);
+    if (!has)
+        return std::unexpected(has.error());
+    return !*has;
 }
 } // namespace
 
@@ -145,15 +157,15 @@ Result<std::optional<Store::Location>> Store::locate(const ContentId &cid)
     for (int depth = 0; depth <= kMaxDepth; ++depth) {
         auto s = shard(rel);
         if (!s && depth > 0 && s.error().kind == ErrorKind::NotFound) {
-            // A child directory without shard files holds no blob (the
+            // A child that has committed nothing holds no blob (the
             // reference would hydrate it on the way; a reader does not write).
             auto dir = directoryOf(rel);
             if (!dir)
                 return std::unexpected(dir.error());
-            auto holds = holdsShardFiles(*dir);
-            if (!holds)
-                return std::unexpected(holds.error());
-            if (!*holds)
+            auto empty = nothingCommitted(s, *dir);
+            if (!empty)
+                return std::unexpected(empty.error());
+            if (*empty)
                 break;
         }
         if (!s)
@@ -193,10 +205,10 @@ Result<Shard *> Store::writableShard(const std::string &relPath, const ShardGeom
     auto dir = directoryOf(relPath);
     if (!dir)
         return std::unexpected(dir.error());
-    auto holds = holdsShardFiles(*dir);
-    if (!holds)
-        return std::unexpected(holds.error());
-    auto opened = Shard::open(std::move(*dir), Shard::Access::ReadWrite, *holds ? nullptr : &geometry);
+    auto has = hasManifest(*dir);
+    if (!has)
+        return std::unexpected(has.error());
+    auto opened = Shard::open(std::move(*dir), Shard::Access::ReadWrite, *has ? nullptr : &geometry);
     if (!opened)
         return std::unexpected(opened.error());
     auto &slot = m_shards[relPath];
@@ -208,15 +220,17 @@ Result<std::optional<Shard *>> Store::existingShard(const std::string &relPath)
 {
     if (auto it = m_shards.find(relPath); it != m_shards.end())
         return std::optional<Shard *>(it->second.get());
-    auto dir = directoryOf(relPath);
-    if (!dir)
-        return std::unexpected(dir.error());
-    auto holds = holdsShardFiles(*dir);
-    if (!holds)
-        return std::unexpected(holds.error());
-    if (!*holds)
-        return std::optional<Shard *>();
     auto s = shard(relPath);
+    if (!s && s.error().kind == ErrorKind::NotFound) {
+        auto dir = directoryOf(relPath);
+        if (!dir)
+            return std::unexpected(dir.error());
+        auto empty = nothingCommitted(s, *dir);
+        if (!empty)
+            return std::unexpected(empty.error());
+        if (*empty)
+            return std::optional<Shard *>();
+    }
     if (!s)
         return std::unexpected(s.error());
     return std::optional<Shard *>(*s);

@@ -63,12 +63,13 @@ private:
     friend Result<void> commitStoreChanges(Store &, const StoreChanges &);
 
     Store(std::string path, Access access);
-    // The shard at relPath for writing. A directory without shard files (a
-    // child made by hand, or left empty by a writer that stopped) is
-    // hydrated with `geometry`, as the reference hydrates every shard it visits.
+    // The shard at relPath for writing. A directory without MF (a child made
+    // by hand, or left part-made by a writer that stopped) is hydrated with
+    // `geometry`, as the reference hydrates every shard it visits; files it
+    // already has are kept.
     [[nodiscard]] Result<Shard *> writableShard(const std::string &relPath, const ShardGeometry &geometry);
-    // The shard at relPath for writing, or nullopt when its directory holds
-    // no shard files yet (nothing is created).
+    // The shard at relPath for writing, or nullopt when it has committed
+    // nothing and its files are not all there (nothing is created).
     [[nodiscard]] Result<std::optional<Shard *>> existingShard(const std::string &relPath);
     // Makes the child directory for `byte` below relPath durable in its
     // parent and hydrates a shard in it.

@@ -40,6 +40,7 @@
 #include "repair.h"
 #include "shard.h"
 #include "shard_changes.h"
+#include "store.h"
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>
@@ -70,6 +71,9 @@ enum class Op {
     RepairRebuild,
     RepairAdopt,
     RepairPreviousManifest,
+    // A blob put into a store whose root shard is full: a child shard is
+    // made, hydrated and written.
+    StorePut,
     // A writer that breaks DURABILITY.md's rule 1, for proving the harness:
     // it compacts over the files the active manifest names.
     UnsafeCompactInPlace,
@@ -99,6 +103,8 @@ struct OpInput {
     std::vector<StagedAppend> appends;
     std::vector<Key> deletes;
     ShardGeometry geometry; // HydrateNew only
+    ContentId cid {}; // StorePut
+    std::vector<uint8_t> blob; // StorePut
 };
 
 bool isRepair(Op op)
@@ -381,6 +387,17 @@ Result<void> runOperation(const OpInput &in, const std::string &dir)
             return std::unexpected(shard.error());
         return shard->flush();
     }
+    if (in.op == Op::StorePut) {
+        auto store = Store::open(dir, Store::Access::ReadWrite);
+        if (!store)
+            return std::unexpected(store.error());
+        auto put = store->put(in.cid, in.blob);
+        if (!put)
+            return std::unexpected(put.error());
+        if (!*put)
+            return fail(ErrorKind::Invalid, dir, "the blob was already stored");
+        return {};
+    }
     if (isRepair(in.op)) {
         const RepairKind kind = in.op == Op::RepairRebuild ? RepairKind::Rebuild
             : in.op == Op::RepairAdopt                     ? RepairKind::AdoptUncommitted
@@ -596,6 +613,8 @@ private slots:
     void everyStep();
     void harnessCatchesAnUnsafeWriter_data();
     void harnessCatchesAnUnsafeWriter();
+    void storePutEveryStep_data();
+    void storePutEveryStep();
     void cleanupTestCase();
 
 private:
@@ -606,6 +625,8 @@ private:
 
     QTemporaryDir m_tmp;
     std::map<QString, QString> m_pristine; // name -> directory
+    // The pristine store's blobs, all in its full root shard.
+    std::vector<std::pair<ContentId, std::vector<uint8_t>>> m_storeBlobs;
 };
 
 QString tst_FaultInjection::makePristine(
@@ -704,6 +725,32 @@ void tst_FaultInjection::initTestCase()
     }
     QVERIFY(QFile::remove(lost + QStringLiteral("/00000001.pack")));
     m_pristine[QStringLiteral("lost-generation")] = lost;
+
+    // A store whose root shard (8 slots) is full, with no child yet.
+    const QString store = m_tmp.filePath(QStringLiteral("pristine-store"));
+    QVERIFY(QDir().mkpath(store));
+    {
+        auto root = Shard::hydrate(str(store), ShardGeometry {8, 64u << 10});
+        CHECK_OK(root);
+        CHECK_OK(root->flush());
+    }
+    {
+        auto opened = Store::open(str(store), Store::Access::ReadWrite);
+        CHECK_OK(opened);
+        std::mt19937_64 rng(7005);
+        for (int i = 0; i < 8; ++i) {
+            ContentId cid = randomCid(rng);
+            cid[0] = uint8_t(i); // never 0xab, the put's child
+            m_storeBlobs.push_back({cid, randomBytes(rng, 300 + size_t(i) * 50)});
+            auto put = opened->put(cid, m_storeBlobs.back().second);
+            CHECK_OK(put);
+            QVERIFY(*put);
+        }
+        auto children = opened->children("");
+        CHECK_OK(children);
+        QVERIFY(children->empty());
+    }
+    m_pristine[QStringLiteral("store")] = store;
 }
 
 // Without a hook the primitives act as before and the hook is never asked.
@@ -983,6 +1030,165 @@ void tst_FaultInjection::harnessCatchesAnUnsafeWriter()
     QVERIFY2(fig.failures > 0, "a writer breaking rule 1 went unnoticed");
     qInfo("the unsafe writer was caught in %d of %d rounds, e.g. %s", fig.failures, fig.rounds,
         qPrintable(failures.value(0)));
+}
+
+// A store put that has to make a child shard, stopped at each of its steps
+// in each way. Afterwards the store must still give every blob it held byte
+// for byte, give the new blob whole or not at all (whole when the put said
+// it succeeded), have every shard check without error, and take the same put
+// again: a child left half made is finished, not in the way.
+void tst_FaultInjection::storePutEveryStep_data()
+{
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<int>("err");
+    QTest::newRow("kill") << int(Mode::Kill) << 0;
+    QTest::newRow("kill-drop-unsynced") << int(Mode::KillDropUnsynced) << 0;
+    QTest::newRow("kill-tear-unsynced") << int(Mode::KillTearUnsynced) << 0;
+    QTest::newRow("EIO-once") << int(Mode::ErrorOnce) << EIO;
+    QTest::newRow("ENOSPC-once") << int(Mode::ErrorOnce) << ENOSPC;
+    QTest::newRow("EIO-always") << int(Mode::ErrorAlways) << EIO;
+}
+
+void tst_FaultInjection::storePutEveryStep()
+{
+    QFETCH(int, mode);
+    QFETCH(int, err);
+    const Mode m = Mode(mode);
+    const QString pristine = m_pristine[QStringLiteral("store")];
+    QVERIFY(!pristine.isEmpty());
+    OpInput in;
+    in.op = Op::StorePut;
+    std::mt19937_64 rng(7006);
+    in.cid = randomCid(rng);
+    in.cid[0] = 0xab;
+    in.blob = randomBytes(rng, 4000);
+
+    const QString work = m_tmp.filePath(QStringLiteral("store-run-%1-%2").arg(mode).arg(err));
+    QDir(work).removeRecursively();
+    QVERIFY(QDir().mkpath(work));
+    const QString countDir = work + QStringLiteral("/count");
+    QVERIFY(copyTree(pristine, countDir));
+    const ChildPlan countPlan;
+    auto countEnd = crashtest::runInChild(
+        [&](int fd) { return childMain(in, str(countDir), countPlan, fd); }, std::chrono::seconds(60));
+    QVERIFY2(countEnd.exited && countEnd.code == 0, countEnd.describe().c_str());
+    const ParsedReport counted = parseReport(countEnd.output);
+    QVERIFY2(counted.ok, ("the put itself fails: " + counted.errorFile + ": " + counted.errorMessage).c_str());
+    const int steps = int(counted.steps.size());
+    QVERIFY(steps > 0);
+    QVERIFY(QDir(countDir + QStringLiteral("/ab")).exists());
+
+    // "" when the store is as it must be; the new blob must be there when
+    // the put said it succeeded.
+    auto checkStore = [&](const QString &dir, bool mustHoldNew) -> std::string {
+        const auto before = snapshotTree(dir);
+        {
+            auto opened = Store::open(str(dir), Store::Access::ReadOnly);
+            if (!opened)
+                return "cannot open the store: " + opened.error().describe();
+            for (const auto &[cid, bytes] : m_storeBlobs) {
+                auto got = opened->get(cid);
+                if (!got || !*got || **got != bytes)
+                    return "a blob it held is lost or changed";
+            }
+            auto got = opened->get(in.cid);
+            if (!got)
+                return "reading the new blob fails: " + got.error().describe();
+            if (*got && **got != in.blob)
+                return "the new blob is there with other bytes";
+            if (!*got && mustHoldNew)
+                return "the put said it succeeded, but the blob is not there";
+            auto children = opened->children("");
+            if (!children)
+                return "cannot list the children: " + children.error().describe();
+            std::vector<std::string> shards {str(dir)};
+            for (const auto &c : *children)
+                shards.push_back(str(dir) + "/" + c);
+            for (const auto &path : shards) {
+                auto report = checkShard(path);
+                if (!report)
+                    return "cannot check " + path + ": " + report.error().describe();
+                for (const auto &d : report->diagnostics) {
+                    if (d.severity == Severity::Error)
+                        return "checker error in " + path + ": " + d.code + " (" + d.message + ")";
+                }
+            }
+        }
+        if (snapshotTree(dir) != before)
+            return "reading the store changed it";
+        auto opened = Store::open(str(dir), Store::Access::ReadWrite);
+        if (!opened)
+            return "cannot open the store for writing: " + opened.error().describe();
+        auto again = opened->put(in.cid, in.blob);
+        if (!again)
+            return "the same put again fails: " + again.error().describe();
+        auto got = opened->get(in.cid);
+        if (!got || !*got || **got != in.blob)
+            return "after the put again the blob is not there whole";
+        for (const auto &[cid, bytes] : m_storeBlobs) {
+            auto old = opened->get(cid);
+            if (!old || !*old || **old != bytes)
+                return "after the put again a blob it held is lost or changed";
+        }
+        return {};
+    };
+    const std::string countState = checkStore(countDir, true);
+    QVERIFY2(countState.empty(), countState.c_str());
+
+    QStringList failures;
+    int errorsReturned = 0;
+    for (int k = 1; k <= steps; ++k) {
+        const QString dir = work + QStringLiteral("/k%1").arg(k);
+        const QString backup = work + QStringLiteral("/k%1-undo").arg(k);
+        QVERIFY(copyTree(pristine, dir));
+        QVERIFY(QDir().mkpath(backup));
+        ChildPlan plan;
+        plan.mode = m;
+        plan.err = err;
+        plan.step = k;
+        plan.backupDir = str(backup);
+        plan.tearSeed = uint64_t(k) * 0x9E3779B97F4A7C15ull + 99;
+        const auto end = crashtest::runInChild(
+            [&](int fd) { return childMain(in, str(dir), plan, fd); }, std::chrono::seconds(60));
+        const ParsedReport rep = parseReport(end.output);
+        const QString step = QString::fromStdString(counted.steps[size_t(k - 1)]);
+        const bool crashMode = m == Mode::Kill || m == Mode::KillDropUnsynced || m == Mode::KillTearUnsynced;
+        if (crashMode && !(end.signalled && end.signal == SIGKILL)) {
+            failures << QStringLiteral("step %1 (%2): not killed: %3")
+                            .arg(k)
+                            .arg(step, QString::fromStdString(end.describe()));
+            continue;
+        }
+        if (!crashMode) {
+            if (!end.exited || end.code != 0) {
+                failures << QStringLiteral("step %1 (%2): the child did not survive: %3")
+                                .arg(k)
+                                .arg(step, QString::fromStdString(end.describe()));
+                continue;
+            }
+            if (rep.error) {
+                ++errorsReturned;
+                if (rep.errorFile.empty())
+                    failures << QStringLiteral("step %1 (%2): the error names no file").arg(k).arg(step);
+            } else if (!rep.ok) {
+                failures << QStringLiteral("step %1 (%2): no report").arg(k).arg(step);
+            }
+        }
+        const std::string state = checkStore(dir, !crashMode && rep.ok);
+        if (!state.empty())
+            failures << QStringLiteral("step %1 (%2): %3").arg(k).arg(step, QString::fromStdString(state));
+    }
+    g_total.operations += 1;
+    g_total.rounds += steps;
+    g_total.errorsReturned += errorsReturned;
+    g_total.failures += int(failures.size());
+    QStringList stepList;
+    for (int i = 0; i < steps; ++i)
+        stepList << QStringLiteral("%1:%2").arg(i + 1).arg(QString::fromStdString(counted.steps[size_t(i)]));
+    qInfo("store put into a new child, %s: %d steps [%s]; %d errors returned, %d failures", QTest::currentDataTag(),
+        steps, qPrintable(stepList.join(QStringLiteral(", "))), errorsReturned, int(failures.size()));
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QStringLiteral("\n  "))));
+    QDir(work).removeRecursively();
 }
 
 void tst_FaultInjection::runRounds(
