@@ -36,17 +36,6 @@ Result<bool> hasManifest(const Directory &dir)
     return st->type != EntryType::Missing;
 }
 
-// True when `opened` failed for a file missing from a directory without MF:
-// a shard that has committed nothing.
-template<typename T> Result<bool> nothingCommitted(const Result<T> &opened, const Directory &dir)
-{
-    if (opened || opened.error().kind != ErrorKind::NotFound)
-        return false;
-    auto has = hasManifest(dir);
-    if (!has)
-        return std::unexpected(has.error());
-    return !*has;
-}
 } // namespace
 
 std::optional<ContentId> contentIdFromHex(std::string_view hex)
@@ -156,13 +145,10 @@ Result<std::optional<Store::Location>> Store::locate(const ContentId &cid)
     std::string rel;
     for (int depth = 0; depth <= kMaxDepth; ++depth) {
         auto s = shard(rel);
-        if (!s && depth > 0 && s.error().kind == ErrorKind::NotFound) {
+        if (!s && depth > 0) {
             // A child that has committed nothing holds no blob (the
             // reference would hydrate it on the way; a reader does not write).
-            auto dir = directoryOf(rel);
-            if (!dir)
-                return std::unexpected(dir.error());
-            auto empty = nothingCommitted(s, *dir);
+            auto empty = committedNothing(rel, s.error());
             if (!empty)
                 return std::unexpected(empty.error());
             if (*empty)
@@ -221,11 +207,8 @@ Result<std::optional<Shard *>> Store::existingShard(const std::string &relPath)
     if (auto it = m_shards.find(relPath); it != m_shards.end())
         return std::optional<Shard *>(it->second.get());
     auto s = shard(relPath);
-    if (!s && s.error().kind == ErrorKind::NotFound) {
-        auto dir = directoryOf(relPath);
-        if (!dir)
-            return std::unexpected(dir.error());
-        auto empty = nothingCommitted(s, *dir);
+    if (!s) {
+        auto empty = committedNothing(relPath, s.error());
         if (!empty)
             return std::unexpected(empty.error());
         if (*empty)
@@ -234,6 +217,19 @@ Result<std::optional<Shard *>> Store::existingShard(const std::string &relPath)
     if (!s)
         return std::unexpected(s.error());
     return std::optional<Shard *>(*s);
+}
+
+Result<bool> Store::committedNothing(const std::string &relPath, const Error &openError) const
+{
+    if (openError.kind != ErrorKind::NotFound)
+        return false;
+    auto dir = directoryOf(relPath);
+    if (!dir)
+        return std::unexpected(dir.error());
+    auto has = hasManifest(*dir);
+    if (!has)
+        return std::unexpected(has.error());
+    return !*has;
 }
 
 Result<Shard *> Store::createChildShard(const std::string &relPath, uint8_t byte, const ShardGeometry &geometry)

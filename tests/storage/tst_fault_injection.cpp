@@ -80,6 +80,21 @@ enum class Op {
 };
 enum class Mode { Kill, KillDropUnsynced, KillTearUnsynced, ErrorOnce, ErrorAlways };
 
+// Each way a run is stopped, with the errno it injects.
+constexpr std::pair<Mode, int> kStopModes[] = {
+    {Mode::Kill, 0},
+    {Mode::KillDropUnsynced, 0},
+    {Mode::KillTearUnsynced, 0},
+    {Mode::ErrorOnce, EIO},
+    {Mode::ErrorOnce, ENOSPC},
+    {Mode::ErrorAlways, EIO},
+};
+
+bool killsTheChild(Mode m)
+{
+    return m == Mode::Kill || m == Mode::KillDropUnsynced || m == Mode::KillTearUnsynced;
+}
+
 const char *modeName(Mode m, int err)
 {
     switch (m) {
@@ -971,16 +986,8 @@ void tst_FaultInjection::everyStep_data()
         {"repair --adopt-uncommitted", Op::RepairAdopt, "uncommitted"},
         {"repair --previous-manifest (lost generation)", Op::RepairPreviousManifest, "lost-generation"},
     };
-    const std::pair<Mode, int> modes[] = {
-        {Mode::Kill, 0},
-        {Mode::KillDropUnsynced, 0},
-        {Mode::KillTearUnsynced, 0},
-        {Mode::ErrorOnce, EIO},
-        {Mode::ErrorOnce, ENOSPC},
-        {Mode::ErrorAlways, EIO},
-    };
     for (const auto &row : rows) {
-        for (const auto &[mode, err] : modes) {
+        for (const auto &[mode, err] : kStopModes) {
             QTest::addRow("%s, %s", row.name, modeName(mode, err))
                 << int(row.op) << QString::fromLatin1(row.pristine) << int(mode) << err;
         }
@@ -1041,12 +1048,8 @@ void tst_FaultInjection::storePutEveryStep_data()
 {
     QTest::addColumn<int>("mode");
     QTest::addColumn<int>("err");
-    QTest::newRow("kill") << int(Mode::Kill) << 0;
-    QTest::newRow("kill-drop-unsynced") << int(Mode::KillDropUnsynced) << 0;
-    QTest::newRow("kill-tear-unsynced") << int(Mode::KillTearUnsynced) << 0;
-    QTest::newRow("EIO-once") << int(Mode::ErrorOnce) << EIO;
-    QTest::newRow("ENOSPC-once") << int(Mode::ErrorOnce) << ENOSPC;
-    QTest::newRow("EIO-always") << int(Mode::ErrorAlways) << EIO;
+    for (const auto &[mode, err] : kStopModes)
+        QTest::addRow("%s", modeName(mode, err)) << int(mode) << err;
 }
 
 void tst_FaultInjection::storePutEveryStep()
@@ -1152,7 +1155,7 @@ void tst_FaultInjection::storePutEveryStep()
             [&](int fd) { return childMain(in, str(dir), plan, fd); }, std::chrono::seconds(60));
         const ParsedReport rep = parseReport(end.output);
         const QString step = QString::fromStdString(counted.steps[size_t(k - 1)]);
-        const bool crashMode = m == Mode::Kill || m == Mode::KillDropUnsynced || m == Mode::KillTearUnsynced;
+        const bool crashMode = killsTheChild(m);
         if (crashMode && !(end.signalled && end.signal == SIGKILL)) {
             failures << QStringLiteral("step %1 (%2): not killed: %3")
                             .arg(k)
@@ -1318,7 +1321,7 @@ void tst_FaultInjection::runRounds(
         const auto end = crashtest::runInChild(
             [&](int fd) { return childMain(in, str(dir), plan, fd); }, std::chrono::seconds(60));
         const ParsedReport rep = parseReport(end.output);
-        const bool crashMode = m == Mode::Kill || m == Mode::KillDropUnsynced || m == Mode::KillTearUnsynced;
+        const bool crashMode = killsTheChild(m);
         if (crashMode) {
             if (!(end.signalled && end.signal == SIGKILL)) {
                 failure(k, "the child was to be killed at this step but " + end.describe());

@@ -42,6 +42,25 @@ QString makeStore(const QTemporaryDir &tmp, ShardGeometry geometry)
     return root;
 }
 
+// Puts four blobs (first bytes 01..04) into a store whose 4-slot root then
+// is full; their content IDs, or fewer when a put fails.
+std::vector<ContentId> fillRoot(const QString &root, std::mt19937_64 &rng)
+{
+    std::vector<ContentId> held;
+    auto store = Store::open(str(root), Store::Access::ReadWrite);
+    if (!store)
+        return held;
+    for (int i = 0; i < 4; ++i) {
+        ContentId cid = randomCid(rng);
+        cid[0] = uint8_t(0x01 + i);
+        auto put = store->put(cid, bytesOf(QByteArray("root")));
+        if (!put || !*put)
+            return held;
+        held.push_back(cid);
+    }
+    return held;
+}
+
 } // namespace
 
 class tst_Store : public QObject
@@ -281,17 +300,8 @@ void tst_Store::partlyMadeChild()
     const QString root = makeStore(tmp, ShardGeometry {4, 4096});
     QVERIFY(!root.isEmpty());
     std::mt19937_64 rng(85);
-    std::vector<ContentId> held;
-    {
-        auto store = Store::open(str(root), Store::Access::ReadWrite);
-        CHECK_OK(store);
-        for (int i = 0; i < 4; ++i) {
-            ContentId cid = randomCid(rng);
-            cid[0] = uint8_t(0x01 + i);
-            held.push_back(cid);
-            COMPARE_OK(store->put(cid, bytesOf(QByteArray("root"))), true);
-        }
-    }
+    const std::vector<ContentId> held = fillRoot(root, rng);
+    QCOMPARE(held.size(), size_t(4));
     const QString child = root + QStringLiteral("/10");
     QVERIFY(QDir().mkpath(child));
     // Sized as a hydrate sizes them before they get their names.
@@ -344,16 +354,11 @@ void tst_Store::existingChildIsPreferred()
     const QString root = makeStore(tmp, ShardGeometry {4, 4096});
     QVERIFY(!root.isEmpty());
     std::mt19937_64 rng(83);
-    std::vector<ContentId> first;
+    const std::vector<ContentId> first = fillRoot(root, rng);
+    QCOMPARE(first.size(), size_t(4));
     {
         auto store = Store::open(str(root), Store::Access::ReadWrite);
         CHECK_OK(store);
-        for (int i = 0; i < 4; ++i) {
-            ContentId cid = randomCid(rng);
-            cid[0] = uint8_t(0x01 + i);
-            first.push_back(cid);
-            COMPARE_OK(store->put(cid, bytesOf(QByteArray("root"))), true);
-        }
         ContentId spill = randomCid(rng);
         spill[0] = 0x10;
         COMPARE_OK(store->put(spill, bytesOf(QByteArray("child"))), true);
