@@ -1,5 +1,6 @@
 #include "browser.h"
 
+#include "busy_dialog.h"
 #include "byte_source.h"
 #include "compact_dialog.h"
 #include "diagnostics_model.h"
@@ -317,15 +318,13 @@ bool Browser::writeStoreChanges(QString *error)
     m_window.setEditSession(nullptr);
     m_slots.setEditSession(nullptr);
     withdrawShard();
-    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
-        QApplication::setOverrideCursor(Qt::WaitCursor);
-    auto result = commitStoreChanges(*m_doc->store, changes);
-    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
-        QApplication::restoreOverrideCursor();
-    if (!result) {
+    std::optional<Result<void>> result;
+    runWrite(tr("Writing %n change(s) to the store…", nullptr, int(changes.puts.size() + changes.deletes.size())),
+        [&] { result = commitStoreChanges(*m_doc->store, changes); });
+    if (!*result) {
         presentShard();
         startSession();
-        const QString why = fromStd(result.error().describe());
+        const QString why = fromStd(result->error().describe());
         if (error)
             *error = why;
         reportError(tr("Write Changes"),
@@ -344,6 +343,17 @@ bool Browser::writeStoreChanges(QString *error)
     return true;
 }
 
+void Browser::runWrite(const QString &label, const std::function<void()> &work)
+{
+    if (!qobject_cast<QApplication *>(QCoreApplication::instance())) {
+        work();
+        return;
+    }
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    BusyDialog::run(&m_window, label, work);
+    QApplication::restoreOverrideCursor();
+}
+
 bool Browser::writeChanges(QString *error)
 {
     if (m_storeSession && m_storeSession->hasChanges() && !(m_session && m_session->hasChanges()))
@@ -359,11 +369,11 @@ bool Browser::writeChanges(QString *error)
     m_window.setEditSession(nullptr);
     m_slots.setEditSession(nullptr);
     withdrawShard();
-    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
-        QApplication::setOverrideCursor(Qt::WaitCursor);
-    auto result = commitChanges(*m_doc->shard, changes);
-    if (qobject_cast<QApplication *>(QCoreApplication::instance()))
-        QApplication::restoreOverrideCursor();
+    std::optional<Result<CommitResult>> committed;
+    runWrite(tr("Writing %n change(s) to %1…", nullptr, int(changes.appends.size() + changes.deletes.size()))
+                 .arg(QDir::toNativeSeparators(QString::fromStdString(m_doc->shard->path()))),
+        [&] { committed = commitChanges(*m_doc->shard, changes); });
+    auto &result = *committed;
     m_watcher.removePaths(m_watcher.files());
     presentShard();
     watchFiles();

@@ -15,6 +15,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -98,6 +99,9 @@ private:
     void withdrawShard();
     void startSession();
     bool writeStoreChanges(QString *error);
+    // A commit, run on a thread while the window keeps painting and says
+    // what it is writing (busy_dialog.h).
+    void runWrite(const QString &label, const std::function<void()> &work);
     void newShard();
     void requestEditMode(bool on);
     void reportError(const QString &title, const QString &message);
