@@ -322,15 +322,45 @@ bool Browser::writeStoreChanges(QString *error)
     runWrite(tr("Writing %n change(s) to the store…", nullptr, int(changes.puts.size() + changes.deletes.size())),
         [&] { result = commitStoreChanges(*m_doc->store, changes); });
     if (!*result) {
-        presentShard();
-        startSession();
+        // Each shard holds all of its changes or none, but the shards
+        // written before the failure hold theirs: the store is read again
+        // and only what is not on disk is staged again, so that writing once
+        // more does the rest instead of refusing what is already done.
+        const QList<StoreEditSession::PendingPut> puts = m_storeSession->pendingPuts();
+        const QList<ContentId> removes = m_storeSession->pendingRemoves();
         const QString why = fromStd(result->error().describe());
+        open(m_path);
+        if (!relPath.isEmpty())
+            showShard(relPath);
+        int written = 0;
+        QStringList dropped;
+        auto stored = [this](const ContentId &cid) {
+            auto where = m_doc && m_doc->store ? m_doc->store->locate(cid) : Result<std::optional<Store::Location>>();
+            return where && where->has_value();
+        };
+        for (const auto &p : puts) {
+            QString reason;
+            if (stored(p.cid))
+                ++written;
+            else if (!m_storeSession || !m_storeSession->stagePut(p.cid, p.data, &reason))
+                dropped << reason;
+        }
+        for (const ContentId &cid : removes) {
+            QString reason;
+            if (!stored(cid))
+                ++written;
+            else if (!m_storeSession || !m_storeSession->stageRemove(cid, &reason))
+                dropped << reason;
+        }
         if (error)
             *error = why;
-        reportError(tr("Write Changes"),
-            tr("The store changes were not all written: %1\nEach shard holds either all of its changes or none; "
-               "the staged list is kept.")
-                .arg(why));
+        QString message = tr("The store changes were not all written: %1\nEach shard holds either all of its changes "
+                             "or none. %n change(s) reached the disk; the rest stay staged.",
+            nullptr, written)
+                              .arg(why);
+        if (!dropped.isEmpty())
+            message += u'\n' + tr("Could not be staged again: %1").arg(dropped.join(QStringLiteral("; ")));
+        reportError(tr("Write Changes"), message);
         return false;
     }
     // New child shards may have appeared: the tree and every view start again.

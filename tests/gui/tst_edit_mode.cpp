@@ -107,6 +107,28 @@ int errorsIn(const QString &dir)
     return int(report->count(Severity::Error));
 }
 
+// The store edits both store tests stage: a put of a new blob and the
+// removal of one the fixture holds.
+struct StoreEdit {
+    ContentId removed = *contentIdFromHex("7e299a8dc8cc2b920d9998e453d358e838554f6b65d51d5b09b5a4fa4ba28cfc");
+    QByteArray data = QByteArrayLiteral("a blob put through the store session\n");
+    ContentId added {};
+
+    StoreEdit()
+    {
+        const QByteArray digest = QCryptographicHash::hash(data, QCryptographicHash::Sha256);
+        std::memcpy(added.data(), digest.constData(), added.size());
+    }
+    // Opens `dir` in `browser`, in edit mode, and stages the two edits.
+    bool stageIn(Browser &browser, const QString &dir, QString *error) const
+    {
+        StoreEditSession *session = nullptr;
+        return browser.open(dir, error) && browser.setEditMode(true, error)
+            && (session = browser.storeEditSession()) != nullptr && session->stagePut(added, data, error)
+            && session->stageRemove(removed, error);
+    }
+};
+
 } // namespace
 
 class TestEditMode : public QObject
@@ -127,6 +149,7 @@ private Q_SLOTS:
     void compareGenerationsDialog();
     void newShardThroughDialog();
     void storeModePutAndRemove();
+    void storeWriteFailingPartWayIsFinishedByTheNext();
     void missingGenerationInitialised();
     void demoStoreEdited();
 
@@ -410,21 +433,12 @@ void TestEditMode::storeModePutAndRemove()
     const QString dir = copyFixture(scratch.path(), QStringLiteral("store"));
     MainWindow window(*m_repository);
     Browser browser(window);
-    QVERIFY(browser.open(dir));
     QString error;
-    QVERIFY2(browser.setEditMode(true, &error), qPrintable(error));
-    StoreEditSession *session = browser.storeEditSession();
-    QVERIFY(session);
+    const StoreEdit edit;
+    QVERIFY2(edit.stageIn(browser, dir, &error), qPrintable(error));
     QVERIFY(window.editActions()->putBlobAction->isEnabled());
-
-    const ContentId removed = *contentIdFromHex("7e299a8dc8cc2b920d9998e453d358e838554f6b65d51d5b09b5a4fa4ba28cfc");
-    const QByteArray data = QByteArrayLiteral("a blob put through the store session\n");
-    ContentId added {};
-    const QByteArray digest = QCryptographicHash::hash(data, QCryptographicHash::Sha256);
-    std::memcpy(added.data(), digest.constData(), added.size());
-    QVERIFY2(session->stagePut(added, data, &error), qPrintable(error));
-    QVERIFY2(session->stageRemove(removed, &error), qPrintable(error));
     QVERIFY(window.editActions()->write->isEnabled());
+    const auto &[removed, data, added] = edit;
 
     QVERIFY2(browser.writeChanges(&error), qPrintable(error));
     QVERIFY(browser.storeEditSession());
@@ -443,6 +457,60 @@ void TestEditMode::storeModePutAndRemove()
     auto gone = store->get(removed);
     QVERIFY2(gone, errorText(gone).c_str());
     QVERIFY(!gone->has_value());
+}
+
+// A store change set is written shard by shard: when the disk fails in the
+// second shard, the first keeps its change. What reached the disk leaves the
+// staged list and the rest stays, so the next Write Changes finishes the job
+// instead of refusing a removal that is already done.
+void TestEditMode::storeWriteFailingPartWayIsFinishedByTheNext()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("store"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QString error;
+    const StoreEdit edit;
+    QVERIFY2(edit.stageIn(browser, dir, &error), qPrintable(error));
+    const auto &[removed, data, added] = edit;
+
+    auto where = [&](const ContentId &cid) -> std::optional<std::string> {
+        auto store = Store::open(dir.toStdString(), Store::Access::ReadOnly);
+        if (!store)
+            return std::nullopt;
+        auto at = store->locate(cid);
+        if (!at || !*at)
+            return std::nullopt;
+        return (*at)->relPath;
+    };
+    const std::optional<std::string> removedIn = where(removed);
+    QVERIFY(removedIn.has_value());
+    // The shards are written in path order: the disk fails in the later of
+    // the removal's shard and the one the put lands in (child 64 here).
+    const std::string failing = std::max<std::string>(*removedIn, "64");
+    QVERIFY(!failing.empty());
+    setFaultHook([&](const IoEvent &e) {
+        const bool inFailing = e.path.find("/" + failing + "/") != std::string::npos;
+        return inFailing && (e.step == IoStep::Write || e.step == IoStep::CopyRange) ? ENOSPC : 0;
+    });
+    const bool written = browser.writeChanges(&error);
+    clearFaultHook();
+    QVERIFY(!written);
+    QVERIFY2(error.contains(QStringLiteral("No space left")), qPrintable(error));
+    const bool putDone = where(added).has_value();
+    const bool removeDone = !where(removed).has_value();
+    QVERIFY2(putDone != removeDone, "the failure was meant to land between the two shards");
+    StoreEditSession *session = browser.storeEditSession();
+    QVERIFY(session);
+    QCOMPARE(session->pendingPuts().size(), putDone ? 0 : 1);
+    QCOMPARE(session->pendingRemoves().size(), removeDone ? 0 : 1);
+
+    QVERIFY2(browser.writeChanges(&error), qPrintable(error));
+    QVERIFY(!browser.storeEditSession()->hasChanges());
+    QVERIFY(where(added).has_value());
+    QVERIFY(!where(removed).has_value());
+    QVERIFY(browser.waitForCheck());
+    QCOMPARE(browser.report().count(Severity::Error), size_t(0));
 }
 
 void TestEditMode::missingGenerationInitialised()

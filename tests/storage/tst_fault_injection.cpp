@@ -48,6 +48,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <random>
@@ -74,6 +75,9 @@ enum class Op {
     // A blob put into a store whose root shard is full: a child shard is
     // made, hydrated and written.
     StorePut,
+    // A store change set as the editor writes it: puts that make two child
+    // shards and a delete from the root, each shard committed on its own.
+    StoreCommit,
     // A writer that breaks DURABILITY.md's rule 1, for proving the harness:
     // it compacts over the files the active manifest names.
     UnsafeCompactInPlace,
@@ -118,8 +122,7 @@ struct OpInput {
     std::vector<StagedAppend> appends;
     std::vector<Key> deletes;
     ShardGeometry geometry; // HydrateNew only
-    ContentId cid {}; // StorePut
-    std::vector<uint8_t> blob; // StorePut
+    StoreChanges store; // StorePut (its one put), StoreCommit
 };
 
 bool isRepair(Op op)
@@ -402,11 +405,13 @@ Result<void> runOperation(const OpInput &in, const std::string &dir)
             return std::unexpected(shard.error());
         return shard->flush();
     }
-    if (in.op == Op::StorePut) {
+    if (in.op == Op::StorePut || in.op == Op::StoreCommit) {
         auto store = Store::open(dir, Store::Access::ReadWrite);
         if (!store)
             return std::unexpected(store.error());
-        auto put = store->put(in.cid, in.blob);
+        if (in.op == Op::StoreCommit)
+            return commitStoreChanges(*store, in.store);
+        auto put = store->put(in.store.puts.front().first, in.store.puts.front().second);
         if (!put)
             return std::unexpected(put.error());
         if (!*put)
@@ -628,8 +633,8 @@ private slots:
     void everyStep();
     void harnessCatchesAnUnsafeWriter_data();
     void harnessCatchesAnUnsafeWriter();
-    void storePutEveryStep_data();
-    void storePutEveryStep();
+    void storeEveryStep_data();
+    void storeEveryStep();
     void cleanupTestCase();
 
 private:
@@ -1039,34 +1044,48 @@ void tst_FaultInjection::harnessCatchesAnUnsafeWriter()
         qPrintable(failures.value(0)));
 }
 
-// A store put that has to make a child shard, stopped at each of its steps
-// in each way. Afterwards the store must still give every blob it held byte
-// for byte, give the new blob whole or not at all (whole when the put said
-// it succeeded), have every shard check without error, and take the same put
-// again: a child left half made is finished, not in the way.
-void tst_FaultInjection::storePutEveryStep_data()
+// A store put that has to make a child shard, and a change set that makes
+// two and deletes from the root, stopped at each of their steps in each way.
+// Afterwards the store must still give every blob it held and did not
+// delete, byte for byte; give each new blob whole or not at all, and a
+// deleted one whole or not at all (all done when the write said it
+// succeeded); have every shard check without error; and take the same
+// changes again, less the deletes already done, as the editor retries them:
+// a child left half made is finished, not in the way.
+void tst_FaultInjection::storeEveryStep_data()
 {
+    QTest::addColumn<int>("op");
     QTest::addColumn<int>("mode");
     QTest::addColumn<int>("err");
-    for (const auto &[mode, err] : kStopModes)
-        QTest::addRow("%s", modeName(mode, err)) << int(mode) << err;
+    for (const auto &[op, name] :
+        {std::pair {Op::StorePut, "store put into a new child"}, {Op::StoreCommit, "store change set"}}) {
+        for (const auto &[mode, err] : kStopModes)
+            QTest::addRow("%s, %s", name, modeName(mode, err)) << int(op) << int(mode) << err;
+    }
 }
 
-void tst_FaultInjection::storePutEveryStep()
+void tst_FaultInjection::storeEveryStep()
 {
+    QFETCH(int, op);
     QFETCH(int, mode);
     QFETCH(int, err);
     const Mode m = Mode(mode);
     const QString pristine = m_pristine[QStringLiteral("store")];
     QVERIFY(!pristine.isEmpty());
     OpInput in;
-    in.op = Op::StorePut;
+    in.op = Op(op);
     std::mt19937_64 rng(7006);
-    in.cid = randomCid(rng);
-    in.cid[0] = 0xab;
-    in.blob = randomBytes(rng, 4000);
+    for (uint8_t first : in.op == Op::StorePut ? std::vector<uint8_t> {0xab} : std::vector<uint8_t> {0xab, 0xcd}) {
+        ContentId cid = randomCid(rng);
+        cid[0] = first;
+        in.store.puts.push_back({cid, randomBytes(rng, 4000)});
+    }
+    if (in.op == Op::StoreCommit)
+        in.store.deletes.push_back(m_storeBlobs[2].first);
+    auto deleted
+        = [&](const ContentId &cid) { return std::ranges::find(in.store.deletes, cid) != in.store.deletes.end(); };
 
-    const QString work = m_tmp.filePath(QStringLiteral("store-run-%1-%2").arg(mode).arg(err));
+    const QString work = m_tmp.filePath(QStringLiteral("store-run-%1-%2-%3").arg(op).arg(mode).arg(err));
     QDir(work).removeRecursively();
     QVERIFY(QDir().mkpath(work));
     const QString countDir = work + QStringLiteral("/count");
@@ -1076,14 +1095,14 @@ void tst_FaultInjection::storePutEveryStep()
         [&](int fd) { return childMain(in, str(countDir), countPlan, fd); }, std::chrono::seconds(60));
     QVERIFY2(countEnd.exited && countEnd.code == 0, countEnd.describe().c_str());
     const ParsedReport counted = parseReport(countEnd.output);
-    QVERIFY2(counted.ok, ("the put itself fails: " + counted.errorFile + ": " + counted.errorMessage).c_str());
+    QVERIFY2(counted.ok, ("the write itself fails: " + counted.errorFile + ": " + counted.errorMessage).c_str());
     const int steps = int(counted.steps.size());
     QVERIFY(steps > 0);
     QVERIFY(QDir(countDir + QStringLiteral("/ab")).exists());
 
-    // "" when the store is as it must be; the new blob must be there when
-    // the put said it succeeded.
-    auto checkStore = [&](const QString &dir, bool mustHoldNew) -> std::string {
+    // "" when the store is as it must be; every change must be done when the
+    // write said it succeeded.
+    auto checkStore = [&](const QString &dir, bool allDone) -> std::string {
         const auto before = snapshotTree(dir);
         {
             auto opened = Store::open(str(dir), Store::Access::ReadOnly);
@@ -1091,16 +1110,24 @@ void tst_FaultInjection::storePutEveryStep()
                 return "cannot open the store: " + opened.error().describe();
             for (const auto &[cid, bytes] : m_storeBlobs) {
                 auto got = opened->get(cid);
-                if (!got || !*got || **got != bytes)
-                    return "a blob it held is lost or changed";
+                if (!got)
+                    return "reading a blob it held fails: " + got.error().describe();
+                if (*got && **got != bytes)
+                    return "a blob it held has other bytes";
+                if (!*got && !deleted(cid))
+                    return "a blob it held is lost";
+                if (*got && deleted(cid) && allDone)
+                    return "the write said it succeeded, but a deleted blob is still there";
             }
-            auto got = opened->get(in.cid);
-            if (!got)
-                return "reading the new blob fails: " + got.error().describe();
-            if (*got && **got != in.blob)
-                return "the new blob is there with other bytes";
-            if (!*got && mustHoldNew)
-                return "the put said it succeeded, but the blob is not there";
+            for (const auto &[cid, bytes] : in.store.puts) {
+                auto got = opened->get(cid);
+                if (!got)
+                    return "reading a new blob fails: " + got.error().describe();
+                if (*got && **got != bytes)
+                    return "a new blob is there with other bytes";
+                if (!*got && allDone)
+                    return "the write said it succeeded, but a new blob is not there";
+            }
             auto children = opened->children("");
             if (!children)
                 return "cannot list the children: " + children.error().describe();
@@ -1122,16 +1149,26 @@ void tst_FaultInjection::storePutEveryStep()
         auto opened = Store::open(str(dir), Store::Access::ReadWrite);
         if (!opened)
             return "cannot open the store for writing: " + opened.error().describe();
-        auto again = opened->put(in.cid, in.blob);
-        if (!again)
-            return "the same put again fails: " + again.error().describe();
-        auto got = opened->get(in.cid);
-        if (!got || !*got || **got != in.blob)
-            return "after the put again the blob is not there whole";
+        StoreChanges again;
+        again.puts = in.store.puts;
+        for (const ContentId &cid : in.store.deletes) {
+            auto where = opened->locate(cid);
+            if (!where)
+                return "cannot look a deleted blob up: " + where.error().describe();
+            if (*where)
+                again.deletes.push_back(cid);
+        }
+        if (auto r = commitStoreChanges(*opened, again); !r)
+            return "the same changes again fail: " + r.error().describe();
+        for (const auto &[cid, bytes] : in.store.puts) {
+            auto got = opened->get(cid);
+            if (!got || !*got || **got != bytes)
+                return "after the changes again a new blob is not there whole";
+        }
         for (const auto &[cid, bytes] : m_storeBlobs) {
             auto old = opened->get(cid);
-            if (!old || !*old || **old != bytes)
-                return "after the put again a blob it held is lost or changed";
+            if (!old || (deleted(cid) ? old->has_value() : (!*old || **old != bytes)))
+                return "after the changes again the blobs it held are not as they must be";
         }
         return {};
     };
@@ -1188,8 +1225,8 @@ void tst_FaultInjection::storePutEveryStep()
     QStringList stepList;
     for (int i = 0; i < steps; ++i)
         stepList << QStringLiteral("%1:%2").arg(i + 1).arg(QString::fromStdString(counted.steps[size_t(i)]));
-    qInfo("store put into a new child, %s: %d steps [%s]; %d errors returned, %d failures", QTest::currentDataTag(),
-        steps, qPrintable(stepList.join(QStringLiteral(", "))), errorsReturned, int(failures.size()));
+    qInfo("%s: %d steps [%s]; %d errors returned, %d failures", QTest::currentDataTag(), steps,
+        qPrintable(stepList.join(QStringLiteral(", "))), errorsReturned, int(failures.size()));
     QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QStringLiteral("\n  "))));
     QDir(work).removeRecursively();
 }
