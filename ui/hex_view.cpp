@@ -13,6 +13,7 @@
 #include <QMenu>
 #include <QPainter>
 #include <QScrollBar>
+#include <QTimer>
 #include <QToolTip>
 #include <QWheelEvent>
 
@@ -60,6 +61,9 @@ HexView::HexView(QWidget *parent) : QAbstractScrollArea(parent)
     setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     setFocusPolicy(Qt::StrongFocus);
     viewport()->setMouseTracking(true);
+    m_dragScroll = new QTimer(this);
+    m_dragScroll->setInterval(40);
+    connect(m_dragScroll, &QTimer::timeout, this, &HexView::dragScrollStep);
     viewport()->setAutoFillBackground(false);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
@@ -722,11 +726,16 @@ void HexView::mouseMoveEvent(QMouseEvent *event)
 {
     const QPoint pos = event->position().toPoint();
     if (m_selecting && (event->buttons() & Qt::LeftButton)) {
-        // Dragging past the top or bottom edge scrolls a row per move.
-        if (pos.y() < m_rowHeight && m_firstRow > 0)
-            setFirstRow(m_firstRow - 1);
-        else if (pos.y() >= viewport()->height())
-            setFirstRow(m_firstRow + 1);
+        m_dragPos = pos;
+        // Past the top (the header row) or the bottom edge: scroll on a
+        // timer, so that holding the mouse still out there keeps going.
+        const bool outside = pos.y() < m_rowHeight || pos.y() >= viewport()->height();
+        if (outside && !m_dragScroll->isActive()) {
+            dragScrollStep();
+            m_dragScroll->start();
+        } else if (!outside) {
+            m_dragScroll->stop();
+        }
         if (const auto offset = offsetAt(pos, true, nullptr))
             moveCursorTo(*offset, true);
         return;
@@ -744,7 +753,33 @@ void HexView::mouseReleaseEvent(QMouseEvent *event)
         return;
     }
     m_selecting = false;
+    m_dragScroll->stop();
     event->accept();
+}
+
+void HexView::dragScrollStep()
+{
+    if (!m_selecting) {
+        m_dragScroll->stop();
+        return;
+    }
+    const int top = m_rowHeight;
+    const int bottom = viewport()->height();
+    // One row per step at the edge, one more for every row of distance, up
+    // to a page: a long drag gets somewhere without overshooting a short one.
+    const int page = std::max(1, pageRows());
+    if (m_dragPos.y() < top) {
+        const quint64 rows = quint64(std::min(page, 1 + (top - m_dragPos.y()) / std::max(1, m_rowHeight)));
+        setFirstRow(m_firstRow > rows ? m_firstRow - rows : 0);
+    } else if (m_dragPos.y() >= bottom) {
+        const quint64 rows = quint64(std::min(page, 1 + (m_dragPos.y() - bottom) / std::max(1, m_rowHeight)));
+        setFirstRow(m_firstRow + rows);
+    } else {
+        m_dragScroll->stop();
+        return;
+    }
+    if (const auto offset = offsetAt(m_dragPos, true, nullptr))
+        moveCursorTo(*offset, true);
 }
 
 void HexView::contextMenuEvent(QContextMenuEvent *event)

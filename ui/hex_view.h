@@ -11,11 +11,14 @@
 #include <QAbstractScrollArea>
 #include <QColor>
 #include <QList>
+#include <QPoint>
 
 #include <functional>
 #include <memory>
 
 class QAction;
+
+class QTimer;
 
 namespace shardscope {
 
@@ -147,6 +150,8 @@ private:
     void updateMetrics();
     void updateScrollBars();
     void setFirstRow(quint64 row);
+    // One step of the drag scroll: rows toward m_dragPos, selection after.
+    void dragScrollStep();
     void moveCursorTo(quint64 offset, bool extend);
     void emitIfSelectionChanged(quint64 oldStart, quint64 oldLength, quint64 oldCursor);
     void updateActions();
@@ -169,6 +174,10 @@ private:
     QList<HexFieldRange> m_fieldRanges; // sorted by start
     HexFieldAnnotator m_annotator;
     bool m_selecting = false;
+    // While a drag selection is held above or below the bytes, the view
+    // keeps scrolling toward it, faster the farther away it is.
+    QTimer *m_dragScroll = nullptr;
+    QPoint m_dragPos;
     bool m_settingScrollBar = false;
     std::optional<quint64> m_hovered;
     int m_wheelRemainder = 0;

@@ -125,6 +125,7 @@ private Q_SLOTS:
     void paintReadsOnlyVisibleRows();
     void paintTime();
     void mouseSelection();
+    void dragHeldBelowKeepsScrolling();
     void keyboardSelection_data();
     void keyboardSelection();
     void copyHexAndText_data();
@@ -366,6 +367,45 @@ void tst_HexView::mouseSelection()
     QCOMPARE(view.cursorOffset(), last);
     // The header row is not a byte for hovering.
     QVERIFY(!view.offsetAt(QPoint(view.byteRect(0).center().x(), 2)).has_value());
+}
+
+// A drag selection held still below the bytes keeps scrolling and
+// extending, as in a text editor; back inside it stops; released it stops.
+void tst_HexView::dragHeldBelowKeepsScrolling()
+{
+    HexView view;
+    showView(view, QSize(640, 300));
+    QByteArray bytes(64 * 1024, 'a');
+    view.setSource(std::make_shared<BufferHexSource>(bytes), 0);
+    auto drag = [&](QPoint to) {
+        QMouseEvent move(
+            QEvent::MouseMove, to, view.viewport()->mapToGlobal(to), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(view.viewport(), &move);
+    };
+    QTest::mousePress(view.viewport(), Qt::LeftButton, {}, view.byteRect(0x10).center());
+    QCOMPARE(view.firstVisibleRow(), quint64(0));
+    const QPoint below(view.byteRect(0x10).center().x(), view.viewport()->height() + 40);
+    drag(below);
+    // Held there: rows go by with no further move.
+    QTRY_VERIFY(view.firstVisibleRow() >= 10);
+    QCOMPARE(view.selectionStart(), quint64(0x10));
+    QVERIFY(view.cursorOffset() >= view.firstVisibleRow() * 16);
+    QCOMPARE(view.selectionLength(), view.cursorOffset() - 0x10 + 1);
+
+    // Back inside: the scrolling stops.
+    drag(view.byteRect(view.firstVisibleRow() * 16 + 0x20).center());
+    const quint64 stopped = view.firstVisibleRow();
+    QTest::qWait(200);
+    QCOMPARE(view.firstVisibleRow(), stopped);
+
+    // Out again above, then released: it stops once released.
+    drag(QPoint(below.x(), -30));
+    QTRY_VERIFY(view.firstVisibleRow() < stopped);
+    QTest::mouseRelease(view.viewport(), Qt::LeftButton, {}, QPoint(below.x(), 5));
+    const quint64 released = view.firstVisibleRow();
+    QTest::qWait(200);
+    QCOMPARE(view.firstVisibleRow(), released);
+    QCOMPARE(view.selectionStart(), std::min(view.cursorOffset(), quint64(0x10)));
 }
 
 void tst_HexView::keyboardSelection_data()
