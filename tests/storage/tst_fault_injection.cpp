@@ -597,6 +597,33 @@ ParsedReport parseReport(const std::string &text)
     return r;
 }
 
+// The counting run: the operation in a child on `countDir`, with a hook that
+// only lists its steps. Fails the test when the operation itself fails.
+void countSteps(const OpInput &in, const QString &countDir, ParsedReport &counted)
+{
+    const ChildPlan countPlan;
+    auto end = crashtest::runInChild(
+        [&](int fd) { return childMain(in, str(countDir), countPlan, fd); }, std::chrono::seconds(60));
+    QVERIFY2(end.exited && end.code == 0, end.describe().c_str());
+    counted = parseReport(end.output);
+    QVERIFY2(counted.ok, ("the operation itself fails: " + counted.errorFile + ": " + counted.errorMessage).c_str());
+    QVERIFY(!counted.steps.empty());
+}
+
+// The operation in a child on `dir`, stopped at step k the way `m` says;
+// `backup` holds what a power cut would undo, `seedSalt` varies the tear.
+crashtest::ChildEnd runStoppedAt(
+    const OpInput &in, const QString &dir, const QString &backup, Mode m, int err, int k, uint64_t seedSalt)
+{
+    ChildPlan plan;
+    plan.mode = m;
+    plan.err = err;
+    plan.step = k;
+    plan.backupDir = str(backup);
+    plan.tearSeed = uint64_t(k) * 0x9E3779B97F4A7C15ull + seedSalt;
+    return crashtest::runInChild([&](int fd) { return childMain(in, str(dir), plan, fd); }, std::chrono::seconds(60));
+}
+
 // The bytes the old manifest names, to prove an early error changed nothing.
 struct OldFiles {
     std::map<QString, QByteArray> bytes; // MF, table and pack of the old generation
@@ -1090,14 +1117,11 @@ void tst_FaultInjection::storeEveryStep()
     QVERIFY(QDir().mkpath(work));
     const QString countDir = work + QStringLiteral("/count");
     QVERIFY(copyTree(pristine, countDir));
-    const ChildPlan countPlan;
-    auto countEnd = crashtest::runInChild(
-        [&](int fd) { return childMain(in, str(countDir), countPlan, fd); }, std::chrono::seconds(60));
-    QVERIFY2(countEnd.exited && countEnd.code == 0, countEnd.describe().c_str());
-    const ParsedReport counted = parseReport(countEnd.output);
-    QVERIFY2(counted.ok, ("the write itself fails: " + counted.errorFile + ": " + counted.errorMessage).c_str());
+    ParsedReport counted;
+    countSteps(in, countDir, counted);
+    if (QTest::currentTestFailed())
+        return;
     const int steps = int(counted.steps.size());
-    QVERIFY(steps > 0);
     QVERIFY(QDir(countDir + QStringLiteral("/ab")).exists());
 
     // "" when the store is as it must be; every change must be done when the
@@ -1182,14 +1206,7 @@ void tst_FaultInjection::storeEveryStep()
         const QString backup = work + QStringLiteral("/k%1-undo").arg(k);
         QVERIFY(copyTree(pristine, dir));
         QVERIFY(QDir().mkpath(backup));
-        ChildPlan plan;
-        plan.mode = m;
-        plan.err = err;
-        plan.step = k;
-        plan.backupDir = str(backup);
-        plan.tearSeed = uint64_t(k) * 0x9E3779B97F4A7C15ull + 99;
-        const auto end = crashtest::runInChild(
-            [&](int fd) { return childMain(in, str(dir), plan, fd); }, std::chrono::seconds(60));
+        const auto end = runStoppedAt(in, dir, backup, m, err, k, 99);
         const ParsedReport rep = parseReport(end.output);
         const QString step = QString::fromStdString(counted.steps[size_t(k - 1)]);
         const bool crashMode = killsTheChild(m);
@@ -1301,14 +1318,11 @@ void tst_FaultInjection::runRounds(
     QVERIFY(QDir().mkpath(work));
     const QString countDir = work + QStringLiteral("/count");
     QVERIFY(crashtest::copyShardDir(pristineDir, countDir));
-    const ChildPlan countPlan;
-    auto countEnd = crashtest::runInChild(
-        [&](int fd) { return childMain(in, str(countDir), countPlan, fd); }, std::chrono::seconds(60));
-    QVERIFY2(countEnd.exited && countEnd.code == 0, countEnd.describe().c_str());
-    const ParsedReport counted = parseReport(countEnd.output);
-    QVERIFY2(counted.ok, ("the operation itself fails: " + counted.errorFile + ": " + counted.errorMessage).c_str());
+    ParsedReport counted;
+    countSteps(in, countDir, counted);
+    if (QTest::currentTestFailed())
+        return;
     const int steps = int(counted.steps.size());
-    QVERIFY(steps > 0);
     LiveSet countNew;
     uint32_t newGen = 0;
     QVERIFY2(crashtest::readLiveSet(countDir, countNew, newGen, why), why.c_str());
@@ -1349,14 +1363,7 @@ void tst_FaultInjection::runRounds(
         const QString backup = work + QStringLiteral("/k%1-undo").arg(k);
         QVERIFY(crashtest::copyShardDir(pristineDir, dir));
         QVERIFY(QDir().mkpath(backup));
-        ChildPlan plan;
-        plan.mode = m;
-        plan.err = err;
-        plan.step = k;
-        plan.backupDir = str(backup);
-        plan.tearSeed = uint64_t(k) * 0x9E3779B97F4A7C15ull + uint64_t(op);
-        const auto end = crashtest::runInChild(
-            [&](int fd) { return childMain(in, str(dir), plan, fd); }, std::chrono::seconds(60));
+        const auto end = runStoppedAt(in, dir, backup, m, err, k, uint64_t(op));
         const ParsedReport rep = parseReport(end.output);
         const bool crashMode = killsTheChild(m);
         if (crashMode) {
