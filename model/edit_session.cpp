@@ -474,6 +474,30 @@ bool StoreEditSession::stageRemove(const ContentId &cid, QString *reason)
     return true;
 }
 
+int StoreEditSession::stageUnwritten(
+    const QList<PendingPut> &puts, const QList<ContentId> &removes, QStringList *refused)
+{
+    int written = 0;
+    // Carried out when the store's state is the one the change leaves.
+    auto stage = [&](const ContentId &cid, bool storedWhenDone, auto &&again) {
+        bool stored = false;
+        QString why = m_store ? lookup(cid, &stored) : tr("No store is open for editing.");
+        if (why.isEmpty() && stored == storedWhenDone) {
+            ++written;
+            return;
+        }
+        if (why.isEmpty() && again(&why))
+            return;
+        if (refused)
+            *refused << why;
+    };
+    for (const ContentId &cid : removes)
+        stage(cid, false, [&](QString *why) { return stageRemove(cid, why); });
+    for (const PendingPut &p : puts)
+        stage(p.cid, true, [&](QString *why) { return stagePut(p.cid, p.data, why); });
+    return written;
+}
+
 bool StoreEditSession::unstagePut(int index)
 {
     if (index < 0 || index >= m_puts.size())

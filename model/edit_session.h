@@ -164,6 +164,11 @@ public:
     bool unstagePut(int index);
     bool unstageRemove(const ContentId &cid);
     void revert();
+    // After a store write that failed part way, in a session over the store
+    // read again: stages again the removals of blobs still stored and the
+    // puts of blobs not stored, and returns how many of them the write did
+    // carry out. Why any other could not be staged again goes to `refused`.
+    int stageUnwritten(const QList<PendingPut> &puts, const QList<ContentId> &removes, QStringList *refused);
 
     [[nodiscard]] bool hasChanges() const { return !m_puts.isEmpty() || !m_removes.isEmpty(); }
     [[nodiscard]] StoreChanges changes() const;

@@ -332,26 +332,10 @@ bool Browser::writeStoreChanges(QString *error)
         open(m_path);
         if (!relPath.isEmpty())
             showShard(relPath);
-        int written = 0;
         QStringList dropped;
-        auto stored = [this](const ContentId &cid) {
-            auto where = m_doc && m_doc->store ? m_doc->store->locate(cid) : Result<std::optional<Store::Location>>();
-            return where && where->has_value();
-        };
-        for (const auto &p : puts) {
-            QString reason;
-            if (stored(p.cid))
-                ++written;
-            else if (!m_storeSession || !m_storeSession->stagePut(p.cid, p.data, &reason))
-                dropped << reason;
-        }
-        for (const ContentId &cid : removes) {
-            QString reason;
-            if (!stored(cid))
-                ++written;
-            else if (!m_storeSession || !m_storeSession->stageRemove(cid, &reason))
-                dropped << reason;
-        }
+        const int written = m_storeSession ? m_storeSession->stageUnwritten(puts, removes, &dropped) : 0;
+        if (!m_storeSession)
+            dropped << tr("The store could not be opened again.");
         if (error)
             *error = why;
         QString message = tr("The store changes were not all written: %1\nEach shard holds either all of its changes "

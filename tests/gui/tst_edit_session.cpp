@@ -85,6 +85,7 @@ private Q_SLOTS:
     void setShardDropsEverything();
     void changesCommit();
     void storeSession();
+    void storeSessionStagesUnwrittenAgain();
 
 private:
     std::unique_ptr<QTemporaryDir> m_tmp;
@@ -452,6 +453,47 @@ void TestEditSession::changesCommit()
         QByteArray(reinterpret_cast<const char *>((*one)->data()), qsizetype((*one)->size())), QByteArray("one again"));
     QVERIFY(back->exists(key(0x4444)));
     QVERIFY(back->exists(key(0x3333)));
+}
+
+// After a store write that failed part way: what the store already shows
+// done counts as written, the rest is staged again, and nothing is lost
+// silently when there is no store to stage on.
+void TestEditSession::storeSessionStagesUnwrittenAgain()
+{
+    QFile expect(QStringLiteral(SHARDSCOPE_TEST_DATA "/store.expect.json"));
+    QVERIFY(expect.open(QIODevice::ReadOnly));
+    const QJsonArray blobs = QJsonDocument::fromJson(expect.readAll()).array();
+    QVERIFY(blobs.size() > 2);
+    const auto putDone = cidOf(blobs[0].toObject()[QStringLiteral("cid")].toString());
+    const auto removeLeft = cidOf(blobs[1].toObject()[QStringLiteral("cid")].toString());
+    QVERIFY(putDone && removeLeft);
+    // Not stored: changed in the bytes that make the key at every depth.
+    ContentId putLeft = *putDone;
+    ContentId removeDone = *removeLeft;
+    for (size_t i = 0; i < putLeft.size(); ++i) {
+        putLeft[i] ^= 0x5a;
+        removeDone[i] ^= 0xa5;
+    }
+
+    const QList<StoreEditSession::PendingPut> puts {{*putDone, QByteArray("on disk")}, {putLeft, QByteArray("not")}};
+    const QList<ContentId> removes {removeDone, *removeLeft};
+    StoreEditSession withoutStore;
+    QStringList refused;
+    QCOMPARE(withoutStore.stageUnwritten(puts, removes, &refused), 0);
+    QCOMPARE(refused.size(), 4);
+    QVERIFY2(refused.first().contains(QStringLiteral("No store")), qPrintable(refused.first()));
+
+    auto store = Store::open(SHARDSCOPE_TEST_DATA "/store", Store::Access::ReadOnly);
+    QVERIFY(store);
+    StoreEditSession session;
+    session.setStore(&*store);
+    refused.clear();
+    QCOMPARE(session.stageUnwritten(puts, removes, &refused), 2);
+    QVERIFY2(refused.isEmpty(), qPrintable(refused.join(u'\n')));
+    QCOMPARE(session.pendingPuts().size(), 1);
+    QVERIFY(session.pendingPuts().first().cid == putLeft);
+    QCOMPARE(session.pendingPuts().first().data, QByteArray("not"));
+    QCOMPARE(session.pendingRemoves(), QList<ContentId> {*removeLeft});
 }
 
 void TestEditSession::storeSession()
