@@ -4,6 +4,7 @@
 #include <QEventLoop>
 #include <QTimer>
 
+#include <limits>
 #include <thread>
 
 namespace shardscope {

@@ -8,8 +8,6 @@
 
 #include <QProgressDialog>
 
-#include <limits>
-
 #include <chrono>
 #include <functional>
 

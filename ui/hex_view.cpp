@@ -731,11 +731,12 @@ void HexView::mouseMoveEvent(QMouseEvent *event)
         // timer, so that holding the mouse still out there keeps going.
         const bool outside = pos.y() < m_rowHeight || pos.y() >= viewport()->height();
         if (outside && !m_dragScroll->isActive()) {
-            dragScrollStep();
             m_dragScroll->start();
-        } else if (!outside) {
-            m_dragScroll->stop();
+            dragScrollStep(); // scrolls and moves the cursor
+            return;
         }
+        if (!outside)
+            m_dragScroll->stop();
         if (const auto offset = offsetAt(pos, true, nullptr))
             moveCursorTo(*offset, true);
         return;
