@@ -59,6 +59,11 @@ public:
     [[nodiscard]] Result<bool> put(const ContentId &cid, std::span<const uint8_t> data);
     [[nodiscard]] Result<bool> remove(const ContentId &cid);
 
+    // True when opening the shard at relPath failed with `openError` for a
+    // file missing from a directory without MF: a shard that has committed
+    // nothing.
+    [[nodiscard]] Result<bool> committedNothing(const std::string &relPath, const Error &openError) const;
+
 private:
     friend Result<void> commitStoreChanges(Store &, const StoreChanges &);
 
@@ -71,10 +76,6 @@ private:
     // The shard at relPath for writing, or nullopt when it has committed
     // nothing and its files are not all there (nothing is created).
     [[nodiscard]] Result<std::optional<Shard *>> existingShard(const std::string &relPath);
-    // True when opening the shard at relPath failed with `openError` for a
-    // file missing from a directory without MF: a shard that has committed
-    // nothing.
-    [[nodiscard]] Result<bool> committedNothing(const std::string &relPath, const Error &openError) const;
     // Makes the child directory for `byte` below relPath durable in its
     // parent and hydrates a shard in it.
     [[nodiscard]] Result<Shard *> createChildShard(

@@ -34,14 +34,17 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPersistentModelIndex>
 #include <QSaveFile>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 #include <QUndoStack>
@@ -186,7 +189,20 @@ void MainWindow::createCentre()
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(SlotTableModel::SlotColumn, Qt::AscendingOrder);
-    centreLayout->addWidget(m_table, 1);
+    m_tableStack = new QStackedWidget(centre);
+    m_tableStack->addWidget(m_table);
+    m_shardProblem = new QLabel(m_tableStack);
+    m_shardProblem->setObjectName(QStringLiteral("shardProblem"));
+    m_shardProblem->setTextFormat(Qt::RichText);
+    m_shardProblem->setWordWrap(true);
+    m_shardProblem->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_shardProblem->setMargin(12);
+    // The message names files and offsets: worth copying into a report.
+    m_shardProblem->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    m_shardProblem->setBackgroundRole(QPalette::Base);
+    m_shardProblem->setAutoFillBackground(true);
+    m_tableStack->addWidget(m_shardProblem);
+    centreLayout->addWidget(m_tableStack, 1);
 
     for (auto state : {SlotTableModel::SlotState::Live, SlotTableModel::SlotState::Tombstone,
              SlotTableModel::SlotState::Uncommitted, SlotTableModel::SlotState::Damaged}) {
@@ -415,6 +431,17 @@ void MainWindow::setStoreModel(QAbstractItemModel *model)
 {
     m_tree->setModel(model);
     if (model) {
+        // The shard follows the tree's current row, by mouse or keyboard. The
+        // request is queued so that a prompt it may raise (changes staged)
+        // does not run inside the selection change, and dropped when the row
+        // has moved on meanwhile (the application moved it, or the user did).
+        connect(
+            m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &current) {
+                QTimer::singleShot(0, this, [this, row = QPersistentModelIndex(current)] {
+                    if (row.isValid() && row == m_tree->currentIndex())
+                        Q_EMIT shardActivated(row.sibling(row.row(), 0).data(StoreTreeModel::RelPathRole).toString());
+                });
+            });
         m_tree->expandToDepth(0);
         m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
         m_tree->setCurrentIndex(model->index(0, 0));
@@ -448,6 +475,8 @@ void MainWindow::showShard(const ShardPresentation &shard)
 {
     const std::optional<quint32> previous = selectedSlot();
     m_shard = shard;
+    m_tableStack->setCurrentWidget(m_table);
+    m_shardProblem->clear();
     m_proxy->setSourceModel(shard.slotModel);
     m_summary->setText(shard.summary.text());
     m_packMap->setPackLayout(shard.packLayout);
@@ -470,6 +499,8 @@ void MainWindow::showShard(const ShardPresentation &shard)
 
 void MainWindow::clearShard()
 {
+    m_tableStack->setCurrentWidget(m_table);
+    m_shardProblem->clear();
     m_proxy->setSourceModel(nullptr);
     m_packMap->setPackLayout(nullptr);
     m_hex->clear();
@@ -477,6 +508,31 @@ void MainWindow::clearShard()
     m_preview->showEntry({});
     m_shard = ShardPresentation {};
     m_summary->clear();
+}
+
+void MainWindow::showShardProblem(const QString &title, const QString &message)
+{
+    clearShard();
+    QString html = QStringLiteral("<h3>%1</h3>").arg(title.toHtmlEscaped());
+    for (const QString &paragraph : message.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        html += QStringLiteral("<p>%1</p>").arg(paragraph.toHtmlEscaped());
+    m_shardProblem->setText(html);
+    m_tableStack->setCurrentWidget(m_shardProblem);
+    m_filterSummary->clear();
+    m_summary->setText(title);
+}
+
+QString MainWindow::shardProblem() const
+{
+    return m_tableStack->currentWidget() == m_shardProblem ? m_shardProblem->text() : QString();
+}
+
+void MainWindow::setCurrentShard(const QModelIndex &index)
+{
+    if (!index.isValid() || index.model() != m_tree->model())
+        return;
+    m_tree->setCurrentIndex(index);
+    m_tree->scrollTo(index);
 }
 
 void MainWindow::setEditSession(EditSession *session)

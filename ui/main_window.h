@@ -23,6 +23,7 @@ class QLineEdit;
 class QMenu;
 class QModelIndex;
 class QSplitter;
+class QStackedWidget;
 class QTabWidget;
 class QTableView;
 class QTreeView;
@@ -82,6 +83,12 @@ public:
     void showShard(const ShardPresentation &shard);
     // Forgets the shard (before the application frees what it showed).
     void clearShard();
+    // In place of the slot table: why the shard the tree points at cannot be
+    // shown, so that the panes never show one shard under another's name.
+    void showShardProblem(const QString &title, const QString &message);
+    // Moves the store tree's current row to `index` (the shard now shown),
+    // without asking for that shard again.
+    void setCurrentShard(const QModelIndex &index);
     // The location as a whole (a store's root), for the title and recent list.
     void setLocation(const QString &path);
     void addRecentLocation(const QString &path);
@@ -108,6 +115,8 @@ public:
 
     // For tests and the screenshot option.
     [[nodiscard]] QTableView *slotView() const { return m_table; }
+    // The text shown in place of the slot table, or empty while it shows.
+    [[nodiscard]] QString shardProblem() const;
     [[nodiscard]] SlotFilterModel *slotFilter() const { return m_proxy; }
     [[nodiscard]] QTreeView *storeView() const { return m_tree; }
     [[nodiscard]] QTableView *diagnosticsView() const { return m_diagnostics; }
@@ -167,6 +176,8 @@ private:
     QSplitter *m_splitter = nullptr;
     QTreeView *m_tree = nullptr;
     QTableView *m_table = nullptr;
+    QStackedWidget *m_tableStack = nullptr;
+    QLabel *m_shardProblem = nullptr;
     SlotFilterModel *m_proxy = nullptr;
     QLineEdit *m_find = nullptr;
     QLineEdit *m_goTo = nullptr;

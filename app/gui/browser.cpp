@@ -201,26 +201,61 @@ bool Browser::showShard(const QString &relPath, QString *error)
 {
     if (!m_doc)
         return false;
-    if (m_session && relPath != m_relPath && !m_window.editActions()->settlePendingChanges(tr("showing another shard")))
-        return false;
-    auto shard = m_doc->store->shard(relPath.toStdString());
-    if (!shard) {
-        const QString why = fromStd(shard.error().describe());
-        m_window.showStatusMessage(tr("Cannot open shard %1: %2").arg(relPath.isEmpty() ? tr("root") : relPath, why));
-        if (error)
-            *error = why;
+    if (m_session && relPath != m_relPath
+        && !m_window.editActions()->settlePendingChanges(tr("showing another shard"))) {
+        selectTreeRow(m_relPath); // the shard shown stays, and so does its row
         return false;
     }
+    auto shard = m_doc->store->shard(relPath.toStdString());
     m_window.setEditSession(nullptr);
     m_slots.setEditSession(nullptr);
     m_session.reset();
     m_window.clearShard();
     m_relPath = relPath;
+    if (!shard) {
+        showShardProblem(shard.error());
+        if (error)
+            *error = fromStd(shard.error().describe());
+        return false;
+    }
     m_doc->shard = *shard;
     presentShard();
+    selectTreeRow(relPath);
     if (editMode())
         startSession();
     return true;
+}
+
+void Browser::showShardProblem(const Error &openError)
+{
+    withdrawShard();
+    m_doc->shard = nullptr;
+    const QString name = m_relPath.isEmpty() ? tr("The root shard") : tr("Shard %1").arg(m_relPath);
+    const QString why = fromStd(openError.describe());
+    QString message = why;
+    const Result<bool> nothing = m_doc->store->committedNothing(m_relPath.toStdString(), openError);
+    if (nothing && *nothing && !m_relPath.isEmpty()) {
+        message += QLatin1Char('\n')
+            + tr("This directory has no MF, so it has committed nothing: a writer made it and stopped before "
+                 "its first commit. Reads of the store pass it by, and the next put whose content ID leads "
+                 "here makes it a shard, keeping the files already there.");
+    } else if (const std::optional<quint32> gen = m_relPath.isEmpty() ? missingGeneration(m_path) : std::nullopt) {
+        message += QLatin1Char('\n')
+            + tr("Generation %1's table or pack is missing: File > New Shard can create them.").arg(*gen);
+    }
+    message += QLatin1Char('\n') + tr("The Diagnostics pane lists what the checker found.");
+    m_window.showShardProblem(tr("%1 cannot be shown").arg(name), message);
+    m_window.showStatusMessage(tr("Cannot open %1: %2").arg(name.toLower(), why));
+    m_window.setWindowTitle(
+        tr("%1 - ShardScope")
+            .arg(QDir::toNativeSeparators(m_relPath.isEmpty() ? m_path : m_path + QLatin1Char('/') + m_relPath)));
+    selectTreeRow(m_relPath);
+}
+
+void Browser::selectTreeRow(const QString &relPath)
+{
+    if (m_tree)
+        m_window.setCurrentShard(m_tree->indexForRelPath(relPath));
 }
 
 void Browser::presentShard()

@@ -97,6 +97,10 @@ private:
     void presentShard();
     // Lets go of every view of the shard (before a write swaps its files).
     void withdrawShard();
+    // Shows, in place of the shard at m_relPath, why it cannot be opened.
+    void showShardProblem(const Error &openError);
+    // Keeps the store tree's current row on the shard shown.
+    void selectTreeRow(const QString &relPath);
     void startSession();
     bool writeStoreChanges(QString *error);
     // A commit, run on a thread while the window keeps painting and says

@@ -5,6 +5,7 @@
 #include "../storage/test_support.h"
 #include "browser.h"
 #include "demo_store.h"
+#include "dialog_test_support.h"
 #include "format_view.h"
 #include "hex_view.h"
 #include "main_window.h"
@@ -70,6 +71,8 @@ private Q_SLOTS:
     void browsingWritesNothing();
     void demoStoreTreeAndDiagnostics();
     void referenceStoreEveryShard();
+    void treeFollowsShardShown();
+    void unreadableChildShownInPlace();
     void diagnosticJumpsToSlot();
     void uncommittedHiddenByDefault();
     void reloadKeepsSlot();
@@ -372,6 +375,115 @@ void TestMainWindow::referenceStoreEveryShard()
     }
     // Every blob of the store lives in exactly one shard's live slots.
     QVERIFY(rows >= 600);
+}
+
+namespace {
+
+QModelIndex treeRow(QAbstractItemModel *tree, const QString &relPath)
+{
+    const QModelIndex root = tree->index(0, 0);
+    while (tree->canFetchMore(root))
+        tree->fetchMore(root);
+    if (relPath.isEmpty())
+        return root;
+    for (int i = 0; i < tree->rowCount(root); ++i) {
+        if (tree->index(i, 0, root).data(StoreTreeModel::RelPathRole).toString() == relPath)
+            return tree->index(i, 0, root);
+    }
+    return {};
+}
+
+QString currentTreeShard(const MainWindow &window)
+{
+    return window.storeView()->currentIndex().siblingAtColumn(0).data(StoreTreeModel::RelPathRole).toString();
+}
+
+} // namespace
+
+void TestMainWindow::treeFollowsShardShown()
+{
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(fixturePath(QStringLiteral("store"))));
+    QVERIFY(browser.waitForCheck());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QAbstractItemModel *tree = window.storeView()->model();
+
+    // Shown by the program (--shard, a diagnostic): the tree's row follows.
+    QVERIFY(browser.showShard(QStringLiteral("1c")));
+    QCOMPARE(currentTreeShard(window), QStringLiteral("1c"));
+    QTest::qWait(50); // a queued request for the old row must not come back
+    QCOMPARE(browser.currentShard(), QStringLiteral("1c"));
+
+    // Moved by the user, with the keyboard or a click: the shard follows.
+    const QModelIndex b1 = treeRow(tree, QStringLiteral("b1"));
+    QVERIFY(b1.isValid());
+    window.storeView()->setFocus();
+    window.storeView()->setCurrentIndex(b1);
+    QTRY_COMPARE(browser.currentShard(), QStringLiteral("b1"));
+    const QModelIndex next = tree->index(b1.row() + 1, 0, b1.parent());
+    QTest::keyClick(window.storeView(), Qt::Key_Down);
+    QTRY_COMPARE(browser.currentShard(), next.data(StoreTreeModel::RelPathRole).toString());
+    QCOMPARE(window.slotView()->model()->rowCount(),
+        int(Shard::openReadOnly(fixturePath(QStringLiteral("store/") + browser.currentShard()).toStdString())
+                ->slotCount()));
+    QTest::keyClick(window.storeView(), Qt::Key_Home);
+    QTRY_COMPARE(browser.currentShard(), QString());
+}
+
+void TestMainWindow::unreadableChildShownInPlace()
+{
+    // A child a writer made and left before its first commit: a directory
+    // with a table file and nothing else.
+    QTemporaryDir scratch;
+    const QString store = copyFixture(scratch.path(), QStringLiteral("store"));
+    QVERIFY(!store.isEmpty());
+    const QString half = store + QStringLiteral("/05");
+    QVERIFY(!QFileInfo::exists(half));
+    QVERIFY(QDir().mkdir(half));
+    QVERIFY(writeFile(half + QStringLiteral("/00000000.slot"), QByteArray(4096, '\0')));
+    const auto before = snapshotTree(store);
+
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QVERIFY(browser.open(store));
+    QVERIFY(browser.waitForCheck());
+    window.resize(1300, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QAbstractItemModel *tree = window.storeView()->model();
+    QVERIFY(browser.showShard(QStringLiteral("1c")));
+    QVERIFY(window.slotView()->model()->rowCount() > 0);
+    QVERIFY(window.shardProblem().isEmpty());
+
+    window.storeView()->setCurrentIndex(treeRow(tree, QStringLiteral("05")));
+    QTRY_COMPARE(browser.currentShard(), QStringLiteral("05"));
+    // Nothing of 1c stays on view under 05's name.
+    QCOMPARE(window.slotView()->model()->rowCount(), 0);
+    QCOMPARE(window.hexView()->size(), quint64(0));
+    const QString problem = window.shardProblem();
+    QVERIFY2(problem.contains(QLatin1String("Shard 05 cannot be shown")), qPrintable(problem));
+    QVERIFY2(problem.contains(QLatin1String("00000000.pack")), qPrintable(problem)); // the missing file
+    QVERIFY2(problem.contains(QLatin1String("committed nothing")), qPrintable(problem));
+    QVERIFY2(window.windowTitle().contains(QLatin1String("/05")), qPrintable(window.windowTitle()));
+    QVERIFY2(window.statusText().contains(QLatin1String("cannot be shown")), qPrintable(window.statusText()));
+    QCOMPARE(currentTreeShard(window), QStringLiteral("05"));
+    test::saveScreenshot(window, QStringLiteral("unreadable-child.png"));
+
+    // Reload keeps the row and says it again; the next shard shows as usual.
+    browser.reload();
+    QCOMPARE(browser.currentShard(), QStringLiteral("05"));
+    QVERIFY(!window.shardProblem().isEmpty());
+    QCOMPARE(currentTreeShard(window), QStringLiteral("05"));
+    tree = window.storeView()->model(); // a reload reads the store anew
+    window.storeView()->setCurrentIndex(treeRow(tree, QStringLiteral("1c")));
+    QTRY_COMPARE(browser.currentShard(), QStringLiteral("1c"));
+    QVERIFY(window.shardProblem().isEmpty());
+    QVERIFY(window.slotView()->model()->rowCount() > 0);
+
+    // Looking wrote nothing, in 05 or anywhere else.
+    QCOMPARE(snapshotTree(store), before);
 }
 
 void TestMainWindow::diagnosticJumpsToSlot()
