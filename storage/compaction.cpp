@@ -123,6 +123,7 @@ Result<CompactionResult> Shard::compact(const CompactionOptions &options, const 
     write.geometry = geometry;
     write.access = ShardFile::Access::ReadWrite;
     write.progress = progress;
+    write.copyMemoryLimit = options.copyMemoryLimit.value_or(kDefaultCopyMemoryLimit);
     // The new table is sorted and free of duplicates: its index is built
     // from memory, while the copy waits for the disk.
     KeyIndex newIndex;

@@ -334,7 +334,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     // reads that fill an image fail instead.
     std::optional<PackImage> image;
     OldBytes old;
-    if (PackImage::fits(source.file(), liveBytes)) {
+    if (PackImage::fits(source.file(), liveBytes, write.copyMemoryLimit)) {
         auto loaded = PackImage::load(source.file(), entries, liveBytes);
         if (!loaded)
             return std::unexpected(loaded.error());

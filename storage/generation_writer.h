@@ -65,6 +65,7 @@ struct GenerationWrite {
     // Opened for the caller once committed.
     ShardFile::Access access = ShardFile::Access::ReadOnly;
     CompactionProgressFn progress; // may be empty; false cancels up to the commit
+    uint64_t copyMemoryLimit = kDefaultCopyMemoryLimit; // see CompactionOptions
     std::string operation = "compaction"; // names what was cancelled in the error
 };
 

@@ -13,9 +13,6 @@ namespace shardscope {
 
 namespace {
 
-// Live bytes up to this are assembled in memory; a larger pack is copied
-// from the old pack's mapping instead (generation_writer.cpp).
-constexpr uint64_t kInMemoryLimit = uint64_t(256) << 20;
 // Dead bytes up to this between two entries are read into the sink rather
 // than ending the run: one more part is cheaper than one more system call.
 constexpr size_t kSinkSize = size_t(64) << 10;
@@ -97,9 +94,9 @@ void releaseCopyMemory()
     KeptMemory::release();
 }
 
-bool PackImage::fits(const ShardFile &source, uint64_t liveBytes)
+bool PackImage::fits(const ShardFile &source, uint64_t liveBytes, uint64_t limit)
 {
-    return source.hasDescriptor() && liveBytes <= kInMemoryLimit;
+    return source.hasDescriptor() && liveBytes <= limit;
 }
 
 PackImage::~PackImage()

@@ -52,10 +52,10 @@ public:
     [[nodiscard]] Result<void> verifyAgainst(
         const ShardFile &source, std::span<uint8_t> window, const std::function<bool()> &keepGoing) const;
 
-    // Whether a pack can be assembled in memory: live bytes up to a bound,
+    // Whether a pack can be assembled in memory: live bytes up to `limit`,
     // so the memory a copy takes stays bounded, and a source read through a
     // descriptor.
-    [[nodiscard]] static bool fits(const ShardFile &source, uint64_t liveBytes);
+    [[nodiscard]] static bool fits(const ShardFile &source, uint64_t liveBytes, uint64_t limit);
 
 private:
     PackImage() = default;

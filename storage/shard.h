@@ -30,10 +30,19 @@ struct ShardGeometry {
     [[nodiscard]] Result<void> validate(const std::string &path) const;
 };
 
+// Live bytes up to this are assembled in memory for a copy into a new
+// generation and written with large writes; a larger pack is gathered from
+// the old pack's mapping a piece at a time instead, with memory bounded by
+// the page cache (generation_writer.cpp).
+inline constexpr uint64_t kDefaultCopyMemoryLimit = uint64_t(256) << 20;
+
 struct CompactionOptions {
     // Sizes of the new generation; the current ones when unset.
     std::optional<uint32_t> tableSlots;
     std::optional<uint32_t> packSize;
+    // Most live bytes the copy assembles in memory (kDefaultCopyMemoryLimit
+    // when unset); 0 always gathers from the mapping.
+    std::optional<uint64_t> copyMemoryLimit;
 };
 
 struct CompactionProgress {

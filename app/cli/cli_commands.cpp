@@ -465,8 +465,13 @@ int cmdCompact(const QStringList &args)
     const QCommandLineOption removeOld(QStringLiteral("remove-old"),
         QStringLiteral("Remove the old generation's files once the new one is committed."));
     const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress."));
+    const QCommandLineOption copyMemory(QStringLiteral("copy-memory"),
+        QStringLiteral("Most live bytes to assemble in memory for the copy (default: 268435456, 256 MiB). A larger "
+                       "pack is copied piece by piece from the old one: less memory, slower on some machines."),
+        QStringLiteral("BYTES"));
     parser.addOption(removeOld);
     parser.addOption(quiet);
+    parser.addOption(copyMemory);
     parser.addPositionalArgument(QStringLiteral("DIR"), QStringLiteral("The shard directory."));
     int status = Ok;
     if (!parse(parser, QStringLiteral("compact"), args, 1, status))
@@ -474,6 +479,14 @@ int cmdCompact(const QStringList &args)
     shardscope::CompactionOptions options;
     options.tableSlots = sizeOption(parser, kTableSlotsOption, QStringLiteral("compact"), status);
     options.packSize = sizeOption(parser, kPackSizeOption, QStringLiteral("compact"), status);
+    if (parser.isSet(copyMemory)) {
+        bool ok = false;
+        options.copyMemoryLimit = parser.value(copyMemory).toULongLong(&ok, 0);
+        if (!ok) {
+            status = usageError(QStringLiteral("compact"),
+                QStringLiteral("--copy-memory takes a whole number of bytes, not '%1'").arg(parser.value(copyMemory)));
+        }
+    }
     if (status != Ok)
         return status;
     auto shard = Shard::openForWriting(path(parser.positionalArguments()[0]));
@@ -586,7 +599,7 @@ const QList<Command> &commands()
             "generation's files are removed. Pack bytes stay until the next compaction. With --store, each shard "
             "holding one of the blobs commits its own deletes.",
             cmdDelete},
-        {"compact", "compact DIR [--table-slots N] [--pack-size BYTES] [--remove-old]",
+        {"compact", "compact DIR [--table-slots N] [--pack-size BYTES] [--copy-memory BYTES] [--remove-old]",
             "Copy the live entries, sorted by key, into the next generation and commit it. The old generation's "
             "files stay unless --remove-old is given.",
             cmdCompact},

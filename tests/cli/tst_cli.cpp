@@ -353,6 +353,24 @@ void TestCli::compactKeepsLiveEntriesSorted()
     QCOMPARE(cli({QStringLiteral("compact"), shard, QStringLiteral("--remove-old")}).status, 0);
     QVERIFY(!QFileInfo::exists(shard + QStringLiteral("/00000002.slot")));
     QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000003.slot")));
+
+    // Without memory for the copy, the pack is gathered piece by piece: the
+    // same entries, and a wrong number is a usage error that writes nothing.
+    const Run bad = cli({QStringLiteral("compact"), shard, QStringLiteral("--copy-memory"), QStringLiteral("lots")});
+    QCOMPARE(bad.status, 2);
+    QVERIFY2(bad.err.contains(QLatin1String("--copy-memory")), qPrintable(bad.err));
+    QVERIFY(!QFileInfo::exists(shard + QStringLiteral("/00000004.slot")));
+    const QByteArray before = cli({QStringLiteral("dump"), QStringLiteral("--json"), shard}).out;
+    QCOMPARE(cli({QStringLiteral("compact"), shard, QStringLiteral("--copy-memory"), QStringLiteral("0")}).status, 0);
+    QVERIFY(QFileInfo::exists(shard + QStringLiteral("/00000004.slot")));
+    QJsonObject after = parseObject(cli({QStringLiteral("dump"), QStringLiteral("--json"), shard}).out);
+    QJsonObject was = parseObject(before);
+    QCOMPARE(after.value(QStringLiteral("gen")).toInt(), 4);
+    after.remove(QStringLiteral("gen"));
+    after.remove(QStringLiteral("nonce"));
+    was.remove(QStringLiteral("gen"));
+    was.remove(QStringLiteral("nonce"));
+    QCOMPARE(after, was);
 }
 
 void TestCli::storePutPlacesBlobs()

@@ -1,13 +1,12 @@
 // Crash safety, step by step. For each write operation the storage library
 // offers (appends + flush, deletes and mixed change sets through
-// commitChanges, compaction, compaction that retires the old generation, a
-// fresh hydrate, and the three repairs of repair.h on damaged shards), the
-// operation is run once with a counting hook to learn its
-// N write steps (every file write, sync, create, rename, remove, directory
-// sync and manifest write goes through the fault hook of
-// storage/fault_injection.h). Then, for every k in 1..N, a pristine copy of
-// the shard is handed to a forked child that runs the operation with a hook
-// that, at step k:
+// commitChanges, compaction (with the new pack assembled in memory, and
+// gathered from the old pack's mapping as for a pack too large to assemble),
+// compaction that retires the old generation, a fresh hydrate, and the three repairs of repair.h on damaged shards),
+// the operation is run once with a counting hook to learn its N write steps (every file write, sync, create, rename,
+// remove, directory sync and manifest write goes through the fault hook of storage/fault_injection.h). Then, for every
+// k in 1..N, a pristine copy of the shard is handed to a forked child that runs the operation with a hook that, at step
+// k:
 //   kill        - SIGKILLs the child (the page cache keeps every write made);
 //   kill-drop   - first undoes what a power cut could lose, as LevelDB's and
 //                 SQLite's crash tests do: bytes written to a file since its
@@ -67,6 +66,10 @@ enum class Op {
     MixedCommit,
     Compact,
     CompactRemoveOld,
+    // Compaction with no memory to assemble the new pack in: the path a pack
+    // of more live bytes than the copy memory limit takes, gathered from the
+    // old pack's mapping.
+    CompactGathered,
     HydrateNew,
     // Repairs of damaged shards (repair.h): plan, then apply.
     RepairRebuild,
@@ -457,8 +460,12 @@ Result<void> runOperation(const OpInput &in, const std::string &dir)
         return {};
     }
     case Op::Compact:
-    case Op::CompactRemoveOld: {
-        auto r = shard->compact();
+    case Op::CompactRemoveOld:
+    case Op::CompactGathered: {
+        CompactionOptions options;
+        if (in.op == Op::CompactGathered)
+            options.copyMemoryLimit = 0;
+        auto r = shard->compact(options);
         if (!r)
             return std::unexpected(r.error());
         if (in.op == Op::CompactRemoveOld)
@@ -1013,6 +1020,8 @@ void tst_FaultInjection::everyStep_data()
         {"compact (reference tombstones)", Op::Compact, "tombstones"},
         {"compact (reference compacted, stale gen 0 beside)", Op::Compact, "compacted"},
         {"compact --remove-old (built)", Op::CompactRemoveOld, "built"},
+        {"compact, pack gathered from the mapping (built)", Op::CompactGathered, "built"},
+        {"compact, pack gathered from the mapping (reference tombstones)", Op::CompactGathered, "tombstones"},
         {"hydrate new shard + flush", Op::HydrateNew, "empty"},
         {"repair --rebuild (overlapping entries)", Op::RepairRebuild, "overlap"},
         {"repair --adopt-uncommitted", Op::RepairAdopt, "uncommitted"},

@@ -212,7 +212,7 @@ void tst_PackImage::loadAndCompare(const Layout &layout)
     QVERIFY(pack.create(layout.packSize, layout.packSize + layout.ranges.size()));
     const std::vector<GenerationEntry> entries = entriesOf(layout, 7);
     const uint64_t live = liveBytesOf(entries);
-    QVERIFY(PackImage::fits(*pack.file, live));
+    QVERIFY(PackImage::fits(*pack.file, live, kDefaultCopyMemoryLimit));
     const QByteArray expected = expectedImage(pack.bytes, entries);
 
     auto image = PackImage::load(*pack.file, entries, live);
@@ -512,20 +512,25 @@ void tst_PackImage::loadFailsOnTruncatedPack()
 
 void tst_PackImage::fitsOnlyFilesUpToTheLimit()
 {
-    constexpr uint64_t kLimit = uint64_t(256) << 20;
+    constexpr uint64_t kLimit = kDefaultCopyMemoryLimit;
     PackFile pack;
     QVERIFY(pack.create(4096, 70));
-    QVERIFY(PackImage::fits(*pack.file, 0));
-    QVERIFY(PackImage::fits(*pack.file, 4096));
-    QVERIFY(PackImage::fits(*pack.file, kLimit));
-    QVERIFY(!PackImage::fits(*pack.file, kLimit + 1));
-    QVERIFY(!PackImage::fits(*pack.file, UINT64_MAX));
+    QVERIFY(PackImage::fits(*pack.file, 0, kLimit));
+    QVERIFY(PackImage::fits(*pack.file, 4096, kLimit));
+    QVERIFY(PackImage::fits(*pack.file, kLimit, kLimit));
+    QVERIFY(!PackImage::fits(*pack.file, kLimit + 1, kLimit));
+    QVERIFY(!PackImage::fits(*pack.file, UINT64_MAX, kLimit));
+    // A smaller limit asked for (compact --copy-memory).
+    QVERIFY(PackImage::fits(*pack.file, 4096, 4096));
+    QVERIFY(!PackImage::fits(*pack.file, 4097, 4096));
+    QVERIFY(PackImage::fits(*pack.file, 0, 0));
+    QVERIFY(!PackImage::fits(*pack.file, 1, 0));
 
     // Bytes not read from a file have no descriptor to read through.
     const ShardFile memory = ShardFile::fromSource(
         std::make_unique<MemoryByteSource>(std::vector<uint8_t>(4096, 1), std::string("in memory")));
-    QVERIFY(!PackImage::fits(memory, 0));
-    QVERIFY(!PackImage::fits(memory, 4096));
+    QVERIFY(!PackImage::fits(memory, 0, kLimit));
+    QVERIFY(!PackImage::fits(memory, 4096, kLimit));
     const std::vector<GenerationEntry> entries {{Key({1, 2, 3}), 10, 100}};
     auto image = PackImage::load(memory, entries, 100);
     QVERIFY2(!image, "a load without a descriptor succeeded");

@@ -146,6 +146,8 @@ private slots:
     void compactAllDeleted();
     void compactLargeEntries();
     void compactAcrossCopyWindow();
+    void gatheredCopyWritesTheSameBytes_data();
+    void gatheredCopyWritesTheSameBytes();
     void compactTwiceThenRemoveGenerations();
     void compactionCancel_data();
     void compactionCancel();
@@ -626,7 +628,7 @@ void tst_Shard::compactIntoOtherGeometry()
         COMPARE_OK(shard->remove(blobs[i].key), true);
     CHECK_OK(shard->flush());
 
-    CHECK_OK(shard->compact(CompactionOptions {tableSlots, packSize}));
+    CHECK_OK(shard->compact(CompactionOptions {tableSlots, packSize, std::nullopt}));
     QCOMPARE(shard->capacity(), uint32_t(tableSlots));
     QCOMPARE(shard->packSize(), uint64_t(packSize));
     QCOMPARE(QFileInfo(dir + "/00000001.slot").size(), qint64(tableSlots) * 32);
@@ -663,7 +665,7 @@ void tst_Shard::compactIntoTooSmallGenerationIsRefused()
     CHECK_OK(shard->flush());
     const auto before = snapshotTree(dir);
 
-    CHECK_ERROR(shard->compact(CompactionOptions {tableSlots, packSize}), ErrorKind::Full);
+    CHECK_ERROR(shard->compact(CompactionOptions {tableSlots, packSize, std::nullopt}), ErrorKind::Full);
     QCOMPARE(snapshotTree(dir), before);
     QCOMPARE(shard->generation(), 0u);
 }
@@ -722,6 +724,65 @@ void tst_Shard::compactLargeEntries()
     QString why;
     QVERIFY2(holdsExactly(*ro, live, &why), qPrintable(why));
     QVERIFY2(liveRangesDisjoint(*ro, &why), qPrintable(why));
+}
+
+void tst_Shard::gatheredCopyWritesTheSameBytes_data()
+{
+    // How far the copy memory limit lies from the live bytes; "none" is 0.
+    QTest::addColumn<QString>("limit");
+    QTest::newRow("no memory: gathered") << QStringLiteral("none");
+    QTest::newRow("one byte short of the live bytes: gathered") << QStringLiteral("live-1");
+    QTest::newRow("exactly the live bytes: assembled") << QStringLiteral("live");
+}
+
+void tst_Shard::gatheredCopyWritesTheSameBytes()
+{
+    // The copy into a new generation has two ways to make the new pack
+    // (assembled in memory, or gathered from the old pack's mapping when it
+    // is larger than the memory allowed): both must write the same files.
+    QFETCH(QString, limit);
+    QTemporaryDir tmp;
+    const QString dir = newShardDir(tmp);
+    std::mt19937_64 rng(77);
+    QList<int> lens;
+    for (int i = 0; i < 300; ++i)
+        lens.append(int(rng() % 6000));
+    const auto blobs = makeBlobs(31, lens);
+    uint64_t live = 0;
+    {
+        auto shard = Shard::hydrate(str(dir), ShardGeometry {512, 2u << 20});
+        CHECK_OK(shard);
+        for (const Blob &b : blobs)
+            COMPARE_OK(shard->append(b.key, bytesOf(b.data)), true);
+        CHECK_OK(shard->flush());
+        for (size_t i = 0; i < blobs.size(); ++i) {
+            if (i % 7 == 3)
+                COMPARE_OK(shard->remove(blobs[i].key), true);
+            else
+                live += uint64_t(blobs[i].data.size());
+        }
+        CHECK_OK(shard->flush());
+    }
+    const QString copy = tmp.filePath(QStringLiteral("copy"));
+    QVERIFY(copyTree(dir, copy));
+
+    auto byDefault = Shard::openForWriting(str(dir));
+    CHECK_OK(byDefault);
+    CHECK_OK(byDefault->compact());
+    auto limited = Shard::openForWriting(str(copy));
+    CHECK_OK(limited);
+    CompactionOptions options;
+    options.copyMemoryLimit = limit == QLatin1String("none") ? 0 : limit == QLatin1String("live-1") ? live - 1 : live;
+    auto result = limited->compact(options);
+    CHECK_OK(result);
+    QCOMPARE(result->bytesCopied, live);
+    QCOMPARE(result->newGeneration, 1u);
+    for (const QString &name :
+        {QStringLiteral("MF"), QStringLiteral("00000001.slot"), QStringLiteral("00000001.pack")}) {
+        const QByteArray mine = readFile(copy + u'/' + name);
+        QVERIFY2(!mine.isEmpty(), qPrintable(name));
+        QVERIFY2(mine == readFile(dir + u'/' + name), qPrintable(name + QStringLiteral(" differs")));
+    }
 }
 
 void tst_Shard::compactAcrossCopyWindow()
