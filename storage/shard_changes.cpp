@@ -332,12 +332,15 @@ struct PlannedShard {
     uint64_t freeSlots = 0;
     uint64_t freeBytes = 0;
     std::unordered_set<Key, KeyHash> appendedKeys;
+    std::unordered_set<Key, KeyHash> deletedKeys;
     ShardChanges changes;
 
     [[nodiscard]] ShardGeometry geometry() const { return create ? *create : childGeometry(*shard); }
+    // A key deleted in the same change set is free for a put again: the put
+    // replaces the blob (in this shard, a tombstone and a new slot).
     [[nodiscard]] bool holds(const Key &key) const
     {
-        return appendedKeys.contains(key) || (shard && shard->exists(key));
+        return appendedKeys.contains(key) || (shard && shard->exists(key) && !deletedKeys.contains(key));
     }
 };
 
@@ -414,7 +417,9 @@ Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
         auto p = planned((*where)->relPath, {}, 0, std::nullopt, false);
         if (!p)
             return std::unexpected(p.error());
-        (*p)->changes.deletes.push_back(keyAtDepth(cid, (*where)->depth));
+        const Key key = keyAtDepth(cid, (*where)->depth);
+        (*p)->changes.deletes.push_back(key);
+        (*p)->deletedKeys.insert(key);
     }
 
     std::set<ContentId> put;
@@ -422,8 +427,6 @@ Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
         const std::string hex = toHex(cid);
         if (!put.insert(cid).second)
             return fail(ErrorKind::Invalid, store.path(), "content id " + hex + ": put twice in one change set");
-        if (deleted.contains(cid))
-            return fail(ErrorKind::Invalid, store.path(), "content id " + hex + ": both put and deleted");
         std::string rel;
         std::string parentRel;
         uint8_t byte = 0;

@@ -58,7 +58,9 @@ struct CommitResult {
 
 // Store: puts and deletes by content id, grouped per shard (each shard is
 // all-old or all-new; there is no atomicity across shards), creating child
-// shards where the reference would.
+// shards where the reference would. A content id both deleted and put is a
+// replacement: its entry becomes a tombstone and the new bytes go where a
+// put of it would.
 struct StoreChanges {
     std::vector<std::pair<ContentId, std::vector<uint8_t>>> puts;
     std::vector<ContentId> deletes;

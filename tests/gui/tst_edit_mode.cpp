@@ -149,6 +149,7 @@ private Q_SLOTS:
     void compareGenerationsDialog();
     void newShardThroughDialog();
     void storeModePutAndRemove();
+    void storeReplacementWritten();
     void storeWriteFailingPartWayIsFinishedByTheNext();
     void missingGenerationInitialised();
     void demoStoreEdited();
@@ -457,6 +458,36 @@ void TestEditMode::storeModePutAndRemove()
     auto gone = store->get(removed);
     QVERIFY2(gone, errorText(gone).c_str());
     QVERIFY(!gone->has_value());
+}
+
+// A blob removed and put again is staged as a replacement (to mend damaged
+// bytes); Write Changes must carry it out, not refuse it.
+void TestEditMode::storeReplacementWritten()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("store"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QString error;
+    const StoreEdit edit;
+    QVERIFY2(browser.open(dir, &error) && browser.setEditMode(true, &error), qPrintable(error));
+    StoreEditSession *session = browser.storeEditSession();
+    QVERIFY(session);
+    const QByteArray mended = QByteArrayLiteral("the blob's bytes, mended\n");
+    QVERIFY2(session->stageRemove(edit.removed, &error), qPrintable(error));
+    QVERIFY2(session->stagePut(edit.removed, mended, &error), qPrintable(error));
+
+    QVERIFY2(browser.writeChanges(&error), qPrintable(error));
+    QVERIFY(!browser.storeEditSession()->hasChanges());
+    QVERIFY(browser.waitForCheck());
+    QCOMPARE(browser.report().count(Severity::Error), size_t(0));
+    browser.setEditMode(false);
+    auto store = Store::open(dir.toStdString(), Store::Access::ReadOnly);
+    QVERIFY2(store, errorText(store).c_str());
+    auto got = store->get(edit.removed);
+    QVERIFY2(got, errorText(got).c_str());
+    QVERIFY(got->has_value());
+    QCOMPARE(toByteArray(**got), mended);
 }
 
 // A store change set is written shard by shard: when the disk fails in the

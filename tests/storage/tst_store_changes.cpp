@@ -110,6 +110,7 @@ private slots:
     void placementMatchesPut_data();
     void placementMatchesPut();
     void deletesAcrossShards();
+    void replacementPutsNewBytes();
     void refusedChangesChangeNothing_data();
     void refusedChangesChangeNothing();
     void emptyChildDirectoryIsHydrated_data();
@@ -257,6 +258,57 @@ void TestStoreChanges::deletesAcrossShards()
     }
 }
 
+void TestStoreChanges::replacementPutsNewBytes()
+{
+    // A blob deleted and put again in one change set is replaced: the way to
+    // mend a blob whose stored bytes are damaged. One in the root and one in
+    // a child shard, beside other puts.
+    QTemporaryDir tmp;
+    const QString root = makeStore(tmp, QStringLiteral("store"), ShardGeometry {4, 256});
+    std::mt19937_64 rng(41);
+    std::map<ContentId, std::vector<uint8_t>> expected;
+    StoreChanges initial;
+    for (int i = 0; i < 20; ++i) {
+        const ContentId cid = randomCid(rng);
+        expected[cid] = randomBytes(rng, 25);
+        initial.puts.emplace_back(cid, expected[cid]);
+    }
+    auto store = Store::open(str(root), Store::Access::ReadWrite);
+    CHECK_OK(store);
+    CHECK_OK(commitStoreChanges(*store, initial));
+    std::optional<ContentId> inRoot;
+    std::optional<ContentId> inChild;
+    for (const auto &[cid, data] : expected) {
+        auto where = store->locate(cid);
+        CHECK_OK(where);
+        QVERIFY(where->has_value());
+        std::optional<ContentId> &slot = (*where)->relPath.empty() ? inRoot : inChild;
+        if (!slot)
+            slot = cid;
+    }
+    QVERIFY(inRoot && inChild);
+
+    StoreChanges changes;
+    for (const ContentId &cid : {*inRoot, *inChild}) {
+        changes.deletes.push_back(cid);
+        expected[cid] = randomBytes(rng, 31);
+        changes.puts.emplace_back(cid, expected[cid]);
+    }
+    const ContentId fresh = randomCid(rng);
+    expected[fresh] = randomBytes(rng, 12);
+    changes.puts.emplace_back(fresh, expected[fresh]);
+    CHECK_OK(commitStoreChanges(*store, changes));
+
+    for (const auto &[cid, data] : expected) {
+        auto got = store->get(cid);
+        CHECK_OK(got);
+        QVERIFY(got->has_value() && **got == data);
+    }
+    QString why;
+    QVERIFY2(checksClean(root, &why), qPrintable(why));
+    QVERIFY2(readerFinds(root, expected, &why), qPrintable(why));
+}
+
 void TestStoreChanges::refusedChangesChangeNothing_data()
 {
     QTest::addColumn<int>("what");
@@ -264,7 +316,7 @@ void TestStoreChanges::refusedChangesChangeNothing_data()
     QTest::newRow("delete of a blob not stored") << 0 << ErrorKind::NotFound;
     QTest::newRow("put twice") << 1 << ErrorKind::Invalid;
     QTest::newRow("deleted twice") << 2 << ErrorKind::Invalid;
-    QTest::newRow("put and deleted") << 3 << ErrorKind::Invalid;
+    QTest::newRow("put, deleted and put again") << 3 << ErrorKind::Invalid;
     QTest::newRow("blob larger than a pack") << 4 << ErrorKind::Full;
     QTest::newRow("read-only store") << 5 << ErrorKind::Invalid;
 }
@@ -301,7 +353,8 @@ void TestStoreChanges::refusedChangesChangeNothing()
     case 2:
         changes.deletes.push_back(initial.puts[0].first);
         break;
-    case 3:
+    case 3: // a replacement (the delete above) may be put once, not twice
+        changes.puts.push_back(initial.puts[0]);
         changes.puts.push_back(initial.puts[0]);
         break;
     case 4:
