@@ -408,6 +408,13 @@ quint64 StoreEditSession::maxBlobSize() const
     return root && *root ? (*root)->packSize() : 0;
 }
 
+Result<std::vector<StorePlacement>> StoreEditSession::placements() const
+{
+    if (!m_store)
+        return fail(ErrorKind::Invalid, std::string(), "no store is open for editing");
+    return placeStoreChanges(*m_store, changes());
+}
+
 void StoreEditSession::setStore(Store *store)
 {
     m_stack->clear();

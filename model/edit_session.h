@@ -152,6 +152,10 @@ public:
     // The largest blob a put can place: a blob has to fit in one shard's
     // pack, and new children are sized like the root. 0 when unknown.
     [[nodiscard]] quint64 maxBlobSize() const;
+    // Where Write Changes would take each staged removal from and put each
+    // staged blob (placeStoreChanges: planned as the write plans it, nothing
+    // written), or why the write would refuse the staged changes.
+    [[nodiscard]] Result<std::vector<StorePlacement>> placements() const;
     [[nodiscard]] QUndoStack *undoStack() const { return m_stack; }
 
     // Refused: no store, already staged (as put or remove), or already in

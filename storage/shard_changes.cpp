@@ -320,30 +320,6 @@ Result<CommitResult> commitChanges(Shard &shard, const ShardChanges &changes, co
 
 namespace {
 
-// What one shard of the store gets in a store change set.
-struct PlannedShard {
-    Shard *shard = nullptr; // open, when the shard exists
-    // Set when the shard is made by the commit: a new child directory
-    // (`newDirectory`) or an existing one without shard files.
-    std::optional<ShardGeometry> create;
-    bool newDirectory = false;
-    std::string parentRel;
-    uint8_t byte = 0;
-    uint64_t freeSlots = 0;
-    uint64_t freeBytes = 0;
-    std::unordered_set<Key, KeyHash> appendedKeys;
-    std::unordered_set<Key, KeyHash> deletedKeys;
-    ShardChanges changes;
-
-    [[nodiscard]] ShardGeometry geometry() const { return create ? *create : childGeometry(*shard); }
-    // A key deleted in the same change set is free for a put again: the put
-    // replaces the blob (in this shard, a tombstone and a new slot).
-    [[nodiscard]] bool holds(const Key &key) const
-    {
-        return appendedKeys.contains(key) || (shard && shard->exists(key) && !deletedKeys.contains(key));
-    }
-};
-
 uint64_t packLimit(uint64_t packSize)
 {
     return std::min<uint64_t>(packSize, kTombstoneOffset);
@@ -351,15 +327,52 @@ uint64_t packLimit(uint64_t packSize)
 
 } // namespace
 
-Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
+// A store change set planned against the shards as they are: what each shard
+// gets, and where each blob goes. Making it writes nothing; apply() writes.
+class StoreChangePlan
+{
+public:
+    // What one shard of the store gets in a store change set.
+    struct PlannedShard {
+        Shard *shard = nullptr; // open, when the shard exists
+        // Set when the shard is made by the commit: a new child directory
+        // (`newDirectory`) or an existing one without shard files.
+        std::optional<ShardGeometry> create;
+        bool newDirectory = false;
+        std::string parentRel;
+        uint8_t byte = 0;
+        uint64_t freeSlots = 0;
+        uint64_t freeBytes = 0;
+        std::unordered_set<Key, KeyHash> appendedKeys;
+        std::unordered_set<Key, KeyHash> deletedKeys;
+        ShardChanges changes;
+
+        [[nodiscard]] ShardGeometry geometry() const { return create ? *create : childGeometry(*shard); }
+        // A key deleted in the same change set is free for a put again: the put
+        // replaces the blob (in this shard, a tombstone and a new slot).
+        [[nodiscard]] bool holds(const Key &key) const
+        {
+            return appendedKeys.contains(key) || (shard && shard->exists(key) && !deletedKeys.contains(key));
+        }
+    };
+
+    [[nodiscard]] static Result<StoreChangePlan> make(Store &store, const StoreChanges &changes);
+    [[nodiscard]] Result<void> apply(Store &store);
+
+    std::map<std::string, PlannedShard> shards;
+    std::vector<StorePlacement> placements;
+};
+
+Result<StoreChangePlan> StoreChangePlan::make(Store &store, const StoreChanges &changes)
 {
     if (store.m_access != Store::Access::ReadWrite)
         return fail(ErrorKind::Invalid, store.path(), "store is open read-only");
 
-    // Planned first, for every blob, against the shards as they are and the
-    // appends planned before it, so that nothing is written when any part
-    // of the change set is refused.
-    std::map<std::string, PlannedShard> plan;
+    // Planned for every blob against the shards as they are and the appends
+    // planned before it, so that nothing is written when any part of the
+    // change set is refused.
+    StoreChangePlan made;
+    std::map<std::string, PlannedShard> &plan = made.shards;
     auto emptyShard = [](PlannedShard &p, const ShardGeometry &g) {
         p.create = g;
         p.freeSlots = g.tableSlots;
@@ -420,6 +433,7 @@ Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
         const Key key = keyAtDepth(cid, (*where)->depth);
         (*p)->changes.deletes.push_back(key);
         (*p)->deletedKeys.insert(key);
+        made.placements.push_back({cid, (*where)->relPath, StorePlacement::Kind::Delete});
     }
 
     std::set<ContentId> put;
@@ -440,8 +454,10 @@ Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
             const std::string herePath = here.shard ? here.shard->path() : store.path() + "/" + rel;
             const Key key = keyAtDepth(cid, depth);
             // Already stored: nothing is written, as a put of it alone.
-            if (here.holds(key))
+            if (here.holds(key)) {
+                made.placements.push_back({cid, rel, StorePlacement::Kind::AlreadyStored});
                 break;
+            }
             const bool fits = here.freeSlots >= 1 && data.size() <= here.freeBytes;
             bool descend = false;
             if (depth == Store::kMaxDepth) {
@@ -487,6 +503,8 @@ Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
             here.appendedKeys.insert(key);
             here.freeSlots -= 1;
             here.freeBytes -= data.size();
+            made.placements.push_back(
+                {cid, rel, here.shard ? StorePlacement::Kind::Put : StorePlacement::Kind::PutIntoNewShard});
             break;
         }
     }
@@ -494,12 +512,16 @@ Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
     for (const auto &[rel, p] : plan) {
         if (p.shard) {
             if (auto ok = validateChanges(*p.shard, p.changes); !ok)
-                return ok;
+                return std::unexpected(ok.error());
         }
     }
+    return made;
+}
 
+Result<void> StoreChangePlan::apply(Store &store)
+{
     // Parents before children: the map orders "" < "ab" < "ab/cd".
-    for (auto &[rel, p] : plan) {
+    for (auto &[rel, p] : shards) {
         if (p.shard)
             continue;
         auto made = p.newDirectory ? store.createChildShard(p.parentRel, p.byte, *p.create)
@@ -508,13 +530,29 @@ Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
             return std::unexpected(made.error());
         p.shard = *made;
     }
-    for (auto &[rel, p] : plan) {
+    for (auto &[rel, p] : shards) {
         if (p.changes.empty())
             continue;
         if (auto r = commitChanges(*p.shard, p.changes); !r)
             return std::unexpected(r.error());
     }
     return {};
+}
+
+Result<std::vector<StorePlacement>> placeStoreChanges(Store &store, const StoreChanges &changes)
+{
+    auto plan = StoreChangePlan::make(store, changes);
+    if (!plan)
+        return std::unexpected(plan.error());
+    return std::move(plan->placements);
+}
+
+Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
+{
+    auto plan = StoreChangePlan::make(store, changes);
+    if (!plan)
+        return std::unexpected(plan.error());
+    return plan->apply(store);
 }
 
 } // namespace shardscope

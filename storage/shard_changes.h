@@ -68,4 +68,21 @@ struct StoreChanges {
 
 [[nodiscard]] Result<void> commitStoreChanges(Store &store, const StoreChanges &changes);
 
+// Where a store change set would put each blob and take each removal from,
+// planned exactly as commitStoreChanges plans it, without writing: the
+// removals, then the puts, each in the order given. Fails as the commit would fail before it
+// writes (a refused change, a full store, a read-only store).
+struct StorePlacement {
+    enum class Kind {
+        Put, // an entry appended to an existing shard
+        PutIntoNewShard, // a shard the commit makes: a new child, or a directory without MF
+        AlreadyStored, // the blob is there already: nothing is written for it
+        Delete, // the entry that becomes a tombstone
+    };
+    ContentId cid {};
+    std::string relPath; // the shard ("" for the root)
+    Kind kind = Kind::Put;
+};
+[[nodiscard]] Result<std::vector<StorePlacement>> placeStoreChanges(Store &store, const StoreChanges &changes);
+
 } // namespace shardscope

@@ -15,6 +15,7 @@ namespace shardscope {
 
 using ContentId = std::array<uint8_t, 32>;
 struct StoreChanges;
+class StoreChangePlan;
 
 [[nodiscard]] std::optional<ContentId> contentIdFromHex(std::string_view hex);
 // The shard-local key of a content ID at trie depth `depth` (0..8).
@@ -65,7 +66,7 @@ public:
     [[nodiscard]] Result<bool> committedNothing(const std::string &relPath, const Error &openError) const;
 
 private:
-    friend Result<void> commitStoreChanges(Store &, const StoreChanges &);
+    friend class StoreChangePlan;
 
     Store(std::string path, Access access);
     // The shard at relPath for writing. A directory without MF (a child made

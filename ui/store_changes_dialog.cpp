@@ -7,6 +7,7 @@
 #include <QDialogButtonBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -57,7 +58,9 @@ StoreChangesWidget::StoreChangesWidget(StoreEditSession *session, QWidget *paren
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_list->setHeaderLabels({tr("Change"), tr("Content ID"), tr("Size")});
+    m_list->setHeaderLabels({tr("Change"), tr("Content ID"), tr("Size"), tr("Shard")});
+    m_list->headerItem()->setToolTip(
+        ShardColumn, tr("Where Write Changes puts the blob, or takes it from: planned as the write plans it"));
     m_list->header()->setStretchLastSection(false);
     m_list->header()->setSectionResizeMode(CidColumn, QHeaderView::Stretch);
     layout->addWidget(m_list, 1);
@@ -74,6 +77,14 @@ StoreChangesWidget::StoreChangesWidget(StoreEditSession *session, QWidget *paren
     m_message->setWordWrap(true);
     m_message->hide();
     layout->addWidget(m_message);
+
+    m_refusal = new QLabel(this);
+    m_refusal->setObjectName(QStringLiteral("refusal"));
+    m_refusal->setTextFormat(Qt::PlainText);
+    m_refusal->setWordWrap(true);
+    m_refusal->setStyleSheet(QStringLiteral("color: #c0392b"));
+    m_refusal->hide();
+    layout->addWidget(m_refusal);
 
     auto *row = new QHBoxLayout;
     row->addStretch(1);
@@ -107,6 +118,38 @@ void StoreChangesWidget::rebuild()
     quint64 putBytes = 0;
     qsizetype puts = 0;
     qsizetype removes = 0;
+    // Where each change lands, by kind (put or not) and content ID.
+    QHash<QPair<bool, QByteArray>, StorePlacement> placements;
+    QString refusal;
+    if (m_session && m_session->hasChanges()) {
+        auto placed = m_session->placements();
+        if (placed) {
+            for (const StorePlacement &p : *placed)
+                placements.insert({p.kind != StorePlacement::Kind::Delete, cidBytes(p.cid)}, p);
+        } else {
+            refusal = QString::fromStdString(placed.error().describe());
+        }
+    }
+    auto showShard = [&](QTreeWidgetItem *item, bool isPut, const QByteArray &key) {
+        const auto at = placements.constFind({isPut, key});
+        if (at == placements.cend())
+            return;
+        const QString shard = at->relPath.empty() ? tr("root") : QString::fromStdString(at->relPath);
+        switch (at->kind) {
+        case StorePlacement::Kind::Put:
+        case StorePlacement::Kind::Delete:
+            item->setText(ShardColumn, shard);
+            break;
+        case StorePlacement::Kind::PutIntoNewShard:
+            item->setText(ShardColumn, tr("%1 (new)").arg(shard));
+            item->setToolTip(ShardColumn, tr("A shard the write makes: a new child directory, or one without MF"));
+            break;
+        case StorePlacement::Kind::AlreadyStored:
+            item->setText(ShardColumn, tr("%1: already stored").arg(shard));
+            item->setToolTip(ShardColumn, tr("The store holds this blob already: nothing is written for it"));
+            break;
+        }
+    };
     if (m_session) {
         const auto &pendingPuts = m_session->pendingPuts();
         const auto &pendingRemoves = m_session->pendingRemoves();
@@ -128,6 +171,7 @@ void StoreChangesWidget::rebuild()
             item->setToolTip(SizeColumn, GeometryFields::bytesText(quint64(put.data.size())));
             if (replaces)
                 item->setToolTip(KindColumn, tr("The stored blob with this ID is removed and this one put instead."));
+            showShard(item, true, key);
             putBytes += quint64(put.data.size());
             items.append(item);
         }
@@ -139,6 +183,7 @@ void StoreChangesWidget::rebuild()
             item->setData(KindColumn, CidRole, key);
             item->setText(CidColumn, QString::fromStdString(toHex(cid)));
             item->setFont(CidColumn, fixed);
+            showShard(item, false, key);
             if (putCids.contains(key))
                 item->setToolTip(KindColumn,
                     tr("A staged put of the same ID replaces this blob; unstage the put "
@@ -159,6 +204,9 @@ void StoreChangesWidget::rebuild()
     }
     m_list->resizeColumnToContents(KindColumn);
     m_list->resizeColumnToContents(SizeColumn);
+    m_list->resizeColumnToContents(ShardColumn);
+    m_refusal->setText(refusal.isEmpty() ? QString() : tr("Write Changes would refuse these changes: %1").arg(refusal));
+    m_refusal->setVisible(!refusal.isEmpty());
 
     if (!m_session)
         m_summary->setText(tr("No store is open for editing."));

@@ -22,7 +22,8 @@ class StoreChangesWidget : public QWidget
     Q_OBJECT
 
 public:
-    enum Column { KindColumn, CidColumn, SizeColumn };
+    // ShardColumn: where Write Changes would put the blob or take it from.
+    enum Column { KindColumn, CidColumn, SizeColumn, ShardColumn };
     // Item data roles of the list's rows.
     enum Role { IsPutRole = Qt::UserRole, CidRole };
 
@@ -40,6 +41,8 @@ public:
     [[nodiscard]] QPushButton *unstageButton() const { return m_unstage; }
     [[nodiscard]] QLabel *summaryLabel() const { return m_summary; }
     [[nodiscard]] QLabel *messageLabel() const { return m_message; }
+    // Why Write Changes would refuse the staged changes; hidden when it would not.
+    [[nodiscard]] QLabel *refusalLabel() const { return m_refusal; }
 
 private:
     void rebuild();
@@ -49,6 +52,7 @@ private:
     QTreeWidget *m_list = nullptr;
     QLabel *m_summary = nullptr;
     QLabel *m_message = nullptr;
+    QLabel *m_refusal = nullptr;
     QPushButton *m_unstage = nullptr;
 };
 

@@ -74,6 +74,8 @@ private Q_SLOTS:
     void replacementKeepsItsRemoval();
     void selectionSurvivesChanges();
     void sessionGone();
+    void shardColumnForetellsTheWrite();
+    void refusalShownBeforeTheWrite();
 
 private:
     QList<ContentId> m_stored;
@@ -268,6 +270,92 @@ void TestStoreChangesDialog::sessionGone()
     QCOMPARE(w.summaryLabel()->text(), QStringLiteral("No store is open for editing."));
     QVERIFY(!w.unstageButton()->isEnabled());
     QCOMPARE(w.unstageSelected(), 0);
+}
+
+void TestStoreChangesDialog::shardColumnForetellsTheWrite()
+{
+    // The Shard column says where the write will put each blob and take
+    // each removal from; the truth is a real write of the same changes into
+    // a second copy of the store, then looked up there.
+    QString why;
+    std::vector<ContentId> puts;
+    for (int i = 0; i < 6; ++i) {
+        const QByteArray data = QByteArray("placed blob ") + QByteArray::number(i) + QByteArray(200 * i, 'p');
+        puts.push_back(cidOfData(data));
+        QVERIFY2(m_session->stagePut(puts.back(), data, &why), qPrintable(why));
+    }
+    // The reference store's root is full and has no child 05: a blob whose
+    // ID starts with 05 makes one.
+    ContentId intoNewChild = cidOfData("into a new child");
+    intoNewChild[0] = 0x05;
+    QVERIFY(!QFileInfo::exists(m_storePath + QStringLiteral("/05")));
+    puts.push_back(intoNewChild);
+    QVERIFY2(m_session->stagePut(intoNewChild, "into a new child", &why), qPrintable(why));
+    QVERIFY2(m_session->stageRemove(m_stored[2], &why), qPrintable(why));
+    StoreChangesWidget w(m_session.get());
+    w.resize(900, 300);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.refusalLabel()->isHidden());
+    saveScreenshot(w, QStringLiteral("store-changes-shards.png"));
+
+    QTemporaryDir other;
+    const QString copy = copyFixture(other.path(), QStringLiteral("store"));
+    auto written = Store::open(str(copy), Store::Access::ReadWrite);
+    CHECK_OK(written);
+    auto removedFrom = written->locate(m_stored[2]);
+    CHECK_OK(removedFrom);
+    QVERIFY(removedFrom->has_value());
+    const auto before = snapshotTree(copy);
+    CHECK_OK(commitStoreChanges(*written, m_session->changes()));
+    auto shardText
+        = [](const std::string &rel) { return rel.empty() ? QStringLiteral("root") : QString::fromStdString(rel); };
+    int newShards = 0;
+    for (int row = 0; row < w.list()->topLevelItemCount(); ++row) {
+        const QTreeWidgetItem *item = w.list()->topLevelItem(row);
+        const QString shown = item->text(StoreChangesWidget::ShardColumn);
+        if (row < int(puts.size())) {
+            auto found = written->locate(puts[size_t(row)]);
+            CHECK_OK(found);
+            QVERIFY(found->has_value());
+            const QString rel = shardText((*found)->relPath);
+            const bool made = !before.contains((*found)->relPath.empty() ? QStringLiteral("MF") : rel + "/MF");
+            newShards += made ? 1 : 0;
+            QCOMPARE(shown, made ? rel + QStringLiteral(" (new)") : rel);
+        } else {
+            QCOMPARE(shown, shardText((*removedFrom)->relPath));
+        }
+    }
+    QCOMPARE(w.list()->topLevelItemCount(), int(puts.size()) + 1);
+    QCOMPARE(newShards, 1);
+    QCOMPARE(w.list()->topLevelItem(int(puts.size()) - 1)->text(StoreChangesWidget::ShardColumn),
+        QStringLiteral("05 (new)"));
+}
+
+void TestStoreChangesDialog::refusalShownBeforeTheWrite()
+{
+    // A removal staged, then the blob removed behind the session's back (as
+    // another writer would): the list says at once that Write Changes would
+    // refuse, and why, naming the blob.
+    QTemporaryDir other;
+    const QString copy = copyFixture(other.path(), QStringLiteral("store"));
+    auto store = Store::open(str(copy), Store::Access::ReadWrite);
+    CHECK_OK(store);
+    StoreEditSession session;
+    session.setStore(&*store);
+    QString why;
+    QVERIFY2(session.stageRemove(m_stored[0], &why), qPrintable(why));
+    StoreChangesWidget w(&session);
+    QVERIFY(w.refusalLabel()->isHidden());
+    COMPARE_OK(store->remove(m_stored[0]), true);
+    QVERIFY2(session.stagePut(cidOfData("another"), "another", &why), qPrintable(why));
+    QVERIFY(!w.refusalLabel()->isHidden());
+    const QString text = w.refusalLabel()->text();
+    QVERIFY2(text.startsWith(QStringLiteral("Write Changes would refuse these changes: ")), qPrintable(text));
+    QVERIFY2(text.contains(hexOf(m_stored[0])) && text.contains(QStringLiteral("not stored")), qPrintable(text));
+    // Unstaging the removal clears it.
+    QVERIFY(session.unstageRemove(m_stored[0]));
+    QVERIFY(w.refusalLabel()->isHidden());
 }
 
 QTEST_MAIN(TestStoreChangesDialog)

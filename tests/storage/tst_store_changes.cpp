@@ -111,6 +111,7 @@ private slots:
     void placementMatchesPut();
     void deletesAcrossShards();
     void replacementPutsNewBytes();
+    void placementsForetellTheCommit();
     void refusedChangesChangeNothing_data();
     void refusedChangesChangeNothing();
     void emptyChildDirectoryIsHydrated_data();
@@ -307,6 +308,77 @@ void TestStoreChanges::replacementPutsNewBytes()
     QString why;
     QVERIFY2(checksClean(root, &why), qPrintable(why));
     QVERIFY2(readerFinds(root, expected, &why), qPrintable(why));
+}
+
+void TestStoreChanges::placementsForetellTheCommit()
+{
+    // placeStoreChanges writes nothing and says where the commit then puts
+    // every blob: into shards that exist, into shards it makes, nowhere for
+    // a blob already stored; and where each removal is taken from.
+    QTemporaryDir tmp;
+    const QString root = makeStore(tmp, QStringLiteral("store"), ShardGeometry {4, 256});
+    std::mt19937_64 rng(43);
+    StoreChanges initial;
+    for (int i = 0; i < 10; ++i)
+        initial.puts.emplace_back(randomCid(rng), randomBytes(rng, 25));
+    auto store = Store::open(str(root), Store::Access::ReadWrite);
+    CHECK_OK(store);
+    CHECK_OK(commitStoreChanges(*store, initial));
+
+    StoreChanges changes;
+    changes.deletes = {initial.puts[1].first, initial.puts[7].first};
+    changes.puts.push_back(initial.puts[3]); // already stored
+    changes.puts.emplace_back(initial.puts[7].first, randomBytes(rng, 9)); // a replacement
+    for (int i = 0; i < 12; ++i)
+        changes.puts.emplace_back(randomCid(rng), randomBytes(rng, 30));
+    std::map<ContentId, std::string> removedFrom;
+    for (const ContentId &cid : changes.deletes) {
+        auto where = store->locate(cid);
+        CHECK_OK(where);
+        QVERIFY(where->has_value());
+        removedFrom[cid] = (*where)->relPath;
+    }
+    const auto before = snapshotTree(root);
+    auto placed = placeStoreChanges(*store, changes);
+    CHECK_OK(placed);
+    QCOMPARE(snapshotTree(root), before);
+    QCOMPARE(placed->size(), changes.deletes.size() + changes.puts.size());
+
+    CHECK_OK(commitStoreChanges(*store, changes));
+    int intoNew = 0;
+    for (size_t i = 0; i < placed->size(); ++i) {
+        const StorePlacement &p = (*placed)[i];
+        const bool removal = i < changes.deletes.size();
+        QVERIFY(p.cid == (removal ? changes.deletes[i] : changes.puts[i - changes.deletes.size()].first));
+        const QString where = QString::fromStdString(p.relPath);
+        if (removal) {
+            QCOMPARE(p.kind, StorePlacement::Kind::Delete);
+            QCOMPARE(p.relPath, removedFrom[p.cid]);
+            continue;
+        }
+        auto found = store->locate(p.cid);
+        CHECK_OK(found);
+        QVERIFY2(found->has_value(), qPrintable(where));
+        QCOMPARE((*found)->relPath, p.relPath);
+        const QString dir = p.relPath.empty() ? root : root + u'/' + where;
+        if (p.kind == StorePlacement::Kind::PutIntoNewShard) {
+            ++intoNew;
+            QVERIFY2(!before.contains(QDir(root).relativeFilePath(dir + QStringLiteral("/MF"))), qPrintable(where));
+        } else {
+            QVERIFY2(before.contains(p.relPath.empty() ? QStringLiteral("MF") : where + QStringLiteral("/MF")),
+                qPrintable(where));
+        }
+    }
+    QCOMPARE((*placed)[changes.deletes.size()].kind, StorePlacement::Kind::AlreadyStored);
+    QVERIFY2(intoNew > 0, "twelve puts into full small shards should make a child");
+    QString why;
+    QVERIFY2(checksClean(root, &why), qPrintable(why));
+
+    // A change set the commit would refuse is refused here too, naming why.
+    StoreChanges refused;
+    refused.deletes = {randomCid(rng)};
+    auto no = placeStoreChanges(*store, refused);
+    CHECK_ERROR(no, ErrorKind::NotFound);
 }
 
 void TestStoreChanges::refusedChangesChangeNothing_data()
