@@ -241,6 +241,56 @@ Result<uint32_t> nextFreeGeneration(const Directory &dir, uint32_t current)
     return fail(ErrorKind::Full, dir.filePath(kManifestFileName), "no generation number is left after this one");
 }
 
+NewGenerationFiles::NewGenerationFiles(const Directory &dir, uint32_t gen)
+    : m_dir(dir)
+    , m_tableName(tableFileName(gen))
+    , m_packName(packFileName(gen))
+    , m_tableTmp(m_tableName + ".tmp")
+    , m_packTmp(m_packName + ".tmp")
+    , m_tablePath(dir.filePath(m_tableTmp))
+    , m_packPath(dir.filePath(m_packTmp))
+{ }
+
+NewGenerationFiles::~NewGenerationFiles()
+{
+    if (!m_created || m_kept)
+        return;
+    m_tableFd.reset();
+    m_packFd.reset();
+    for (const auto &n : {m_tableTmp, m_packTmp, m_tableName, m_packName})
+        (void)m_dir.remove(n);
+    (void)m_dir.sync();
+}
+
+Result<void> NewGenerationFiles::create(uint64_t tableSize, uint64_t packSize)
+{
+    for (const auto &n : {m_tableTmp, m_packTmp}) {
+        if (auto r = m_dir.remove(n); !r)
+            return r;
+    }
+    m_created = true;
+    auto table = m_dir.createFile(m_tableTmp, tableSize);
+    if (!table)
+        return std::unexpected(table.error());
+    m_tableFd = std::move(*table);
+    auto pack = m_dir.createFile(m_packTmp, packSize);
+    if (!pack)
+        return std::unexpected(pack.error());
+    m_packFd = std::move(*pack);
+    return {};
+}
+
+Result<void> NewGenerationFiles::rename()
+{
+    m_tableFd.reset();
+    m_packFd.reset();
+    if (auto r = m_dir.rename(m_tableTmp, m_tableName); !r)
+        return r;
+    if (auto r = m_dir.rename(m_packTmp, m_packName); !r)
+        return r;
+    return m_dir.sync();
+}
+
 Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &source,
     const std::optional<ManifestCopies> &manifest, std::span<const GenerationEntry> entries,
     const GenerationWrite &write, bool *commitFailed)
@@ -288,23 +338,11 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
         if (st->type != EntryType::Missing)
             return fail(ErrorKind::Invalid, dir.filePath(n), "already exists; a new generation never replaces files");
     }
-    const std::string tableTmp = tableName + ".tmp";
-    const std::string packTmp = packName + ".tmp";
-    // Left over from an earlier attempt that stopped before its flip.
-    for (const auto &n : {tableTmp, packTmp}) {
-        if (auto r = dir.remove(n); !r)
-            return std::unexpected(r.error());
-    }
-    UncommittedFiles partial(dir, {tableTmp, packTmp, tableName, packName});
-
-    auto tableFd = dir.createFile(tableTmp, uint64_t(geometry.tableSlots) * kTableEntrySize);
-    if (!tableFd)
-        return std::unexpected(tableFd.error());
-    auto packFd = dir.createFile(packTmp, geometry.packSize);
-    if (!packFd)
-        return std::unexpected(packFd.error());
-    const std::string tablePath = dir.filePath(tableTmp);
-    const std::string packPath = dir.filePath(packTmp);
+    NewGenerationFiles files(dir, write.gen);
+    if (auto r = files.create(uint64_t(geometry.tableSlots) * kTableEntrySize, geometry.packSize); !r)
+        return std::unexpected(r.error());
+    const std::string &tablePath = files.tablePath();
+    const std::string &packPath = files.packPath();
 
     // Working memory, one huge page: the stretch of the new pack being read
     // back, the table chunk being written and read back, and the window the
@@ -319,7 +357,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     // The table is known before any pack byte moves: it is written, checked
     // and synced on a thread of its own while the pack is copied.
     std::optional<Error> tableError;
-    std::thread tableWriter([&, fd = tableFd->get()]() {
+    std::thread tableWriter([&, fd = files.tableFd()]() {
         if (auto r = writeTableFile(fd, entries, work.span(kWriteChunk, kTableChunk),
                 work.span(kWriteChunk + kTableChunk, kTableChunk), tablePath);
             !r)
@@ -355,7 +393,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     if (cancelled())
         return std::unexpected(cancelledError(dir.path(), write.operation));
 
-    const int packOut = packFd->get();
+    const int packOut = files.packFd();
     CopyProgress copy;
     // Rule 4 of DURABILITY.md, verified without a second trip to the disk:
     // every stretch of the new pack is read back with pread (so from the page
@@ -451,13 +489,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
     if (cancelled())
         return std::unexpected(cancelledError(dir.path(), write.operation));
 
-    tableFd->reset();
-    packFd->reset();
-    if (auto r = dir.rename(tableTmp, tableName); !r)
-        return std::unexpected(r.error());
-    if (auto r = dir.rename(packTmp, packName); !r)
-        return std::unexpected(r.error());
-    if (auto r = dir.sync(); !r)
+    if (auto r = files.rename(); !r)
         return std::unexpected(r.error());
 
     auto newTableFile = Table::open(dir, write.gen, write.access);
@@ -471,7 +503,7 @@ Result<WrittenGeneration> writeGeneration(const Directory &dir, const Pack &sour
 
     // The commit point. Once the save has been tried, what MF holds is not
     // known for sure if it fails, so the new files stay either way.
-    partial.keep();
+    files.keep();
     auto saved = ManifestFile::save(dir, manifest, write.gen, uint32_t(entries.size()));
     if (!saved) {
         if (commitFailed)

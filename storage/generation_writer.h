@@ -19,29 +19,42 @@
 
 namespace shardscope {
 
-// Removes the files of a new generation on every path that does not commit
-// it (compaction, repairs and change sets alike); keep() once the manifest
-// names them.
-class UncommittedFiles
+// The table and pack of a generation being written, for compaction, repairs
+// and change sets alike: made under temporary names (leftovers of an earlier
+// attempt that stopped before its commit are removed first), renamed into
+// place once written and synced, and removed on every path that does not
+// commit them unless keep() was called once the manifest names them.
+class NewGenerationFiles
 {
 public:
-    UncommittedFiles(const Directory &dir, std::vector<std::string> names) : m_dir(dir), m_names(std::move(names)) { }
-    ~UncommittedFiles()
-    {
-        if (m_kept)
-            return;
-        for (const auto &n : m_names)
-            (void)m_dir.remove(n);
-        (void)m_dir.sync();
-    }
-    UncommittedFiles(const UncommittedFiles &) = delete;
-    UncommittedFiles &operator=(const UncommittedFiles &) = delete;
+    NewGenerationFiles(const Directory &dir, uint32_t gen);
+    ~NewGenerationFiles();
+    NewGenerationFiles(const NewGenerationFiles &) = delete;
+    NewGenerationFiles &operator=(const NewGenerationFiles &) = delete;
+
+    // Creates both files at their sizes, under their temporary names.
+    [[nodiscard]] Result<void> create(uint64_t tableSize, uint64_t packSize);
+    [[nodiscard]] int tableFd() const { return m_tableFd.get(); }
+    [[nodiscard]] int packFd() const { return m_packFd.get(); }
+    // The temporary files' paths, for errors.
+    [[nodiscard]] const std::string &tablePath() const { return m_tablePath; }
+    [[nodiscard]] const std::string &packPath() const { return m_packPath; }
+    // Closes both files, gives them their real names and syncs the directory.
+    [[nodiscard]] Result<void> rename();
     void keep() { m_kept = true; }
 
 private:
     const Directory &m_dir;
-    std::vector<std::string> m_names;
+    std::string m_tableName;
+    std::string m_packName;
+    std::string m_tableTmp;
+    std::string m_packTmp;
+    std::string m_tablePath;
+    std::string m_packPath;
+    bool m_created = false; // set once the leftovers are gone: from then on a failure removes the names
     bool m_kept = false;
+    UniqueFd m_tableFd;
+    UniqueFd m_packFd;
 };
 
 // One entry of the new generation: its key and where its bytes lie in the

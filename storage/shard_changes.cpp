@@ -160,26 +160,13 @@ Result<CommitResult> Shard::commitNewGeneration(const ShardChanges &changes, con
     if (cancelled())
         return std::unexpected(cancelledError(m_path));
 
-    const std::string tableName = tableFileName(*gen);
-    const std::string packName = packFileName(*gen);
-    const std::string tableTmp = tableName + ".tmp";
-    const std::string packTmp = packName + ".tmp";
-    // Left over from an earlier attempt that stopped before its commit.
-    for (const auto &n : {tableTmp, packTmp}) {
-        if (auto r = dir.remove(n); !r)
-            return std::unexpected(r.error());
-    }
-    UncommittedFiles uncommitted(dir, {tableTmp, packTmp, tableName, packName});
-    const std::string tablePath = dir.filePath(tableTmp);
-    const std::string packPath = dir.filePath(packTmp);
-    auto tableFd = dir.createFile(tableTmp, m_table.file().size());
-    if (!tableFd)
-        return std::unexpected(tableFd.error());
-    auto packFd = dir.createFile(packTmp, m_pack.size());
-    if (!packFd)
-        return std::unexpected(packFd.error());
+    NewGenerationFiles files(dir, *gen);
+    if (auto r = files.create(m_table.file().size(), m_pack.size()); !r)
+        return std::unexpected(r.error());
+    const std::string &tablePath = files.tablePath();
+    const std::string &packPath = files.packPath();
 
-    if (auto r = writeAll(tableFd->get(), table, 0, tablePath); !r)
+    if (auto r = writeAll(files.tableFd(), table, 0, tablePath); !r)
         return std::unexpected(r.error());
     auto oldPack = dir.openForReading(packFileName(m_gen));
     if (!oldPack)
@@ -187,45 +174,39 @@ Result<CommitResult> Shard::commitNewGeneration(const ShardChanges &changes, con
     constexpr uint64_t kChunk = uint64_t(16) << 20;
     for (uint64_t off = 0; off < copyLen; off += kChunk) {
         const uint64_t len = std::min(kChunk, copyLen - off);
-        if (auto r = copyRange(oldPack->get(), off, packFd->get(), off, len, packPath); !r)
+        if (auto r = copyRange(oldPack->get(), off, files.packFd(), off, len, packPath); !r)
             return std::unexpected(r.error());
         p.bytesDone = off + len;
         if (cancelled())
             return std::unexpected(cancelledError(m_path));
     }
-    if (auto r = writeAll(packFd->get(), appended, copyLen, packPath); !r)
+    if (auto r = writeAll(files.packFd(), appended, copyLen, packPath); !r)
         return std::unexpected(r.error());
     p.bytesDone = p.bytesTotal;
     p.entriesDone = p.entriesTotal;
 
     // Read back and compared with the source before anything names them.
     std::vector<uint8_t> buffer(size_t(1) << 20);
-    if (auto r = verifyWritten(tableFd->get(), 0, table, tablePath, buffer); !r)
+    if (auto r = verifyWritten(files.tableFd(), 0, table, tablePath, buffer); !r)
         return std::unexpected(r.error());
     for (uint64_t off = 0; off < copyLen; off += buffer.size()) {
         auto source = m_pack.read(uint32_t(off), uint32_t(std::min<uint64_t>(buffer.size(), copyLen - off)));
         if (!source)
             return std::unexpected(source.error());
-        if (auto r = verifyWritten(packFd->get(), off, *source, packPath, buffer); !r)
+        if (auto r = verifyWritten(files.packFd(), off, *source, packPath, buffer); !r)
             return std::unexpected(r.error());
     }
-    if (auto r = verifyWritten(packFd->get(), copyLen, appended, packPath, buffer); !r)
+    if (auto r = verifyWritten(files.packFd(), copyLen, appended, packPath, buffer); !r)
         return std::unexpected(r.error());
 
     // A failed sync may have dropped pages: it ends the commit (rule 7), and
     // the temporary files go.
-    if (auto r = syncData(tableFd->get(), tablePath); !r)
+    if (auto r = syncData(files.tableFd(), tablePath); !r)
         return std::unexpected(r.error());
-    if (auto r = syncData(packFd->get(), packPath); !r)
+    if (auto r = syncData(files.packFd(), packPath); !r)
         return std::unexpected(r.error());
-    tableFd->reset();
-    packFd->reset();
     oldPack->reset();
-    if (auto r = dir.rename(tableTmp, tableName); !r)
-        return std::unexpected(r.error());
-    if (auto r = dir.rename(packTmp, packName); !r)
-        return std::unexpected(r.error());
-    if (auto r = dir.sync(); !r)
+    if (auto r = files.rename(); !r)
         return std::unexpected(r.error());
     auto newTable = Table::open(dir, *gen, ShardFile::Access::ReadWrite);
     if (!newTable)
@@ -238,7 +219,7 @@ Result<CommitResult> Shard::commitNewGeneration(const ShardChanges &changes, con
 
     // The commit point. If the save fails, what MF holds is not known for
     // sure: the new files stay, and this shard writes nothing more.
-    uncommitted.keep();
+    files.keep();
     auto saved = ManifestFile::save(dir, m_manifest, *gen, newLen);
     if (!saved) {
         m_failure = saved.error();
