@@ -254,6 +254,14 @@ QVariant StoreTreeModel::data(const QModelIndex &index, int role) const
             tip += QLatin1Char('\n') + tr("Its child shards cannot be listed: %1").arg(node.listError);
         return tip;
     }
+    // A shard that cannot be opened says so in its row, not only in its tip:
+    // "error" where its figures would start, and why in the last column.
+    if (!node.openError.isEmpty() && (column == LiveColumn || column == FillColumn)) {
+        if (role == Qt::DisplayRole)
+            return column == LiveColumn ? tr("error") : tr("cannot open");
+        if (role == SortRole)
+            return -1;
+    }
     if (!node.summary || (role != Qt::DisplayRole && role != SortRole))
         return {};
 

@@ -336,7 +336,11 @@ void TestStoreTreeModel::unreadableChild()
     const QString error = badRow.data(StoreTreeModel::ErrorRole).toString();
     QVERIFY2(error.contains(message), qPrintable(error));
     QVERIFY(badRow.data(Qt::ToolTipRole).toString().contains(QLatin1String("cannot be opened")));
-    QVERIFY(!cell(badRow, StoreTreeModel::LiveColumn).isValid());
+    // No figures, but the row says it cannot be opened, and sorts first.
+    QCOMPARE(cell(badRow, StoreTreeModel::LiveColumn).toString(), QStringLiteral("error"));
+    QCOMPARE(cell(badRow, StoreTreeModel::LiveColumn, StoreTreeModel::SortRole).toInt(), -1);
+    QVERIFY(!cell(badRow, StoreTreeModel::TombstonesColumn).isValid());
+    QCOMPARE(cell(badRow, StoreTreeModel::FillColumn).toString(), QStringLiteral("cannot open"));
     QVERIFY(!model.summary(badRow));
     QCOMPARE(badRow.data().toString(), QStringLiteral("ab"));
 
