@@ -64,6 +64,18 @@ bool imageOf(const QString &root, StoreImage &out, QString *why, const QString &
     return true;
 }
 
+// `n` puts of random blobs of `len` bytes, each also entered in `expected`.
+StoreChanges randomPuts(std::mt19937_64 &rng, int n, size_t len, std::map<ContentId, std::vector<uint8_t>> &expected)
+{
+    StoreChanges changes;
+    for (int i = 0; i < n; ++i) {
+        const ContentId cid = randomCid(rng);
+        expected[cid] = randomBytes(rng, len);
+        changes.puts.emplace_back(cid, expected[cid]);
+    }
+    return changes;
+}
+
 bool readerFinds(const QString &root, const std::map<ContentId, std::vector<uint8_t>> &blobs, QString *why)
 {
     for (const auto &[cid, data] : blobs) {
@@ -205,12 +217,7 @@ void TestStoreChanges::deletesAcrossShards()
     const QString root = makeStore(tmp, QStringLiteral("store"), ShardGeometry {4, 256});
     std::mt19937_64 rng(23);
     std::map<ContentId, std::vector<uint8_t>> expected;
-    StoreChanges puts;
-    for (int i = 0; i < 40; ++i) {
-        const ContentId cid = randomCid(rng);
-        expected[cid] = randomBytes(rng, 20);
-        puts.puts.emplace_back(cid, expected[cid]);
-    }
+    const StoreChanges puts = randomPuts(rng, 40, 20, expected);
     auto store = Store::open(str(root), Store::Access::ReadWrite);
     CHECK_OK(store);
     CHECK_OK(commitStoreChanges(*store, puts));
@@ -268,12 +275,7 @@ void TestStoreChanges::replacementPutsNewBytes()
     const QString root = makeStore(tmp, QStringLiteral("store"), ShardGeometry {4, 256});
     std::mt19937_64 rng(41);
     std::map<ContentId, std::vector<uint8_t>> expected;
-    StoreChanges initial;
-    for (int i = 0; i < 20; ++i) {
-        const ContentId cid = randomCid(rng);
-        expected[cid] = randomBytes(rng, 25);
-        initial.puts.emplace_back(cid, expected[cid]);
-    }
+    const StoreChanges initial = randomPuts(rng, 20, 25, expected);
     auto store = Store::open(str(root), Store::Access::ReadWrite);
     CHECK_OK(store);
     CHECK_OK(commitStoreChanges(*store, initial));
