@@ -408,11 +408,49 @@ quint64 StoreEditSession::maxBlobSize() const
     return root && *root ? (*root)->packSize() : 0;
 }
 
+namespace {
+
+// The staged puts by size: a plan needs no copy of their bytes.
+std::vector<PlannedPut> plannedPuts(const QList<StoreEditSession::PendingPut> &puts)
+{
+    std::vector<PlannedPut> out;
+    out.reserve(size_t(puts.size()));
+    for (const auto &p : puts)
+        out.push_back({p.cid, uint64_t(p.data.size())});
+    return out;
+}
+
+} // namespace
+
 Result<std::vector<StorePlacement>> StoreEditSession::placements() const
 {
     if (!m_store)
         return fail(ErrorKind::Invalid, std::string(), "no store is open for editing");
-    return placeStoreChanges(*m_store, changes());
+    const std::vector<ContentId> removes(m_removes.begin(), m_removes.end());
+    return placeStoreChanges(*m_store, removes, plannedPuts(m_puts));
+}
+
+QString StoreEditSession::placementOfPut(const ContentId &cid, quint64 size) const
+{
+    if (!m_store)
+        return {};
+    const std::vector<ContentId> removes(m_removes.begin(), m_removes.end());
+    std::vector<PlannedPut> puts = plannedPuts(m_puts);
+    puts.push_back({cid, size});
+    auto placed = placeStoreChanges(*m_store, removes, puts);
+    if (!placed)
+        return tr("nowhere: writing it would be refused (%1)").arg(QString::fromStdString(placed.error().describe()));
+    const StorePlacement &p = placed->back();
+    const QString shard
+        = p.relPath.empty() ? tr("the root shard") : tr("shard %1").arg(QString::fromStdString(p.relPath));
+    switch (p.kind) {
+    case StorePlacement::Kind::PutIntoNewShard:
+        return tr("%1, a shard the write makes").arg(shard);
+    case StorePlacement::Kind::AlreadyStored:
+        return tr("nowhere: %1 holds it already").arg(shard);
+    default:
+        return shard;
+    }
 }
 
 void StoreEditSession::setStore(Store *store)

@@ -156,6 +156,10 @@ public:
     // staged blob (placeStoreChanges: planned as the write plans it, nothing
     // written), or why the write would refuse the staged changes.
     [[nodiscard]] Result<std::vector<StorePlacement>> placements() const;
+    // Where a put of `size` bytes as `cid` would land if it and the staged
+    // changes were written now, in words ("shard 1c", "shard 05, a child
+    // shard the write makes"), or why it would not; empty without a store.
+    [[nodiscard]] QString placementOfPut(const ContentId &cid, quint64 size) const;
     [[nodiscard]] QUndoStack *undoStack() const { return m_stack; }
 
     // Refused: no store, already staged (as put or remove), or already in

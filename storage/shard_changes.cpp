@@ -337,14 +337,23 @@ public:
         }
     };
 
-    [[nodiscard]] static Result<StoreChangePlan> make(Store &store, const StoreChanges &changes);
+    // A put as the plan takes it: where it goes depends on its size only;
+    // without data (a placement asked for ahead) nothing is kept to write.
+    struct Put {
+        const ContentId &cid;
+        uint64_t size;
+        const std::vector<uint8_t> *data;
+    };
+    [[nodiscard]] static Result<StoreChangePlan> make(
+        Store &store, std::span<const ContentId> deletes, std::span<const Put> puts);
     [[nodiscard]] Result<void> apply(Store &store);
 
     std::map<std::string, PlannedShard> shards;
     std::vector<StorePlacement> placements;
 };
 
-Result<StoreChangePlan> StoreChangePlan::make(Store &store, const StoreChanges &changes)
+Result<StoreChangePlan> StoreChangePlan::make(
+    Store &store, std::span<const ContentId> deletes, std::span<const Put> puts)
 {
     if (store.m_access != Store::Access::ReadWrite)
         return fail(ErrorKind::Invalid, store.path(), "store is open read-only");
@@ -399,7 +408,7 @@ Result<StoreChangePlan> StoreChangePlan::make(Store &store, const StoreChanges &
     };
 
     std::set<ContentId> deleted;
-    for (const ContentId &cid : changes.deletes) {
+    for (const ContentId &cid : deletes) {
         const std::string hex = toHex(cid);
         if (!deleted.insert(cid).second)
             return fail(ErrorKind::Invalid, store.path(), "content id " + hex + ": deleted twice in one change set");
@@ -418,7 +427,9 @@ Result<StoreChangePlan> StoreChangePlan::make(Store &store, const StoreChanges &
     }
 
     std::set<ContentId> put;
-    for (const auto &[cid, data] : changes.puts) {
+    for (const Put &p : puts) {
+        const ContentId &cid = p.cid;
+        const uint64_t size = p.size;
         const std::string hex = toHex(cid);
         if (!put.insert(cid).second)
             return fail(ErrorKind::Invalid, store.path(), "content id " + hex + ": put twice in one change set");
@@ -439,7 +450,7 @@ Result<StoreChangePlan> StoreChangePlan::make(Store &store, const StoreChanges &
                 made.placements.push_back({cid, rel, StorePlacement::Kind::AlreadyStored});
                 break;
             }
-            const bool fits = here.freeSlots >= 1 && data.size() <= here.freeBytes;
+            const bool fits = here.freeSlots >= 1 && size <= here.freeBytes;
             bool descend = false;
             if (depth == Store::kMaxDepth) {
                 if (!fits)
@@ -463,11 +474,10 @@ Result<StoreChangePlan> StoreChangePlan::make(Store &store, const StoreChanges &
                 if (childThere) {
                     descend = true;
                 } else if (!fits) {
-                    if (data.size() > packLimit(here.geometry().packSize)) {
+                    if (size > packLimit(here.geometry().packSize)) {
                         return fail(ErrorKind::Full, herePath,
-                            "blob " + hex + " of " + std::to_string(data.size())
-                                + " bytes is larger than a shard's pack (" + std::to_string(here.geometry().packSize)
-                                + " bytes)");
+                            "blob " + hex + " of " + std::to_string(size) + " bytes is larger than a shard's pack ("
+                                + std::to_string(here.geometry().packSize) + " bytes)");
                     }
                     descend = true;
                     newDirectory = true;
@@ -480,10 +490,11 @@ Result<StoreChangePlan> StoreChangePlan::make(Store &store, const StoreChanges &
                     continue;
                 }
             }
-            here.changes.appends.push_back({key, data});
+            if (p.data)
+                here.changes.appends.push_back({key, *p.data});
             here.appendedKeys.insert(key);
             here.freeSlots -= 1;
-            here.freeBytes -= data.size();
+            here.freeBytes -= size;
             made.placements.push_back(
                 {cid, rel, here.shard ? StorePlacement::Kind::Put : StorePlacement::Kind::PutIntoNewShard});
             break;
@@ -520,17 +531,35 @@ Result<void> StoreChangePlan::apply(Store &store)
     return {};
 }
 
-Result<std::vector<StorePlacement>> placeStoreChanges(Store &store, const StoreChanges &changes)
+Result<std::vector<StorePlacement>> placeStoreChanges(
+    Store &store, std::span<const ContentId> deletes, std::span<const PlannedPut> puts)
 {
-    auto plan = StoreChangePlan::make(store, changes);
+    std::vector<StoreChangePlan::Put> sized;
+    sized.reserve(puts.size());
+    for (const PlannedPut &p : puts)
+        sized.push_back({p.cid, p.size, nullptr});
+    auto plan = StoreChangePlan::make(store, deletes, sized);
     if (!plan)
         return std::unexpected(plan.error());
     return std::move(plan->placements);
 }
 
+Result<std::vector<StorePlacement>> placeStoreChanges(Store &store, const StoreChanges &changes)
+{
+    std::vector<PlannedPut> puts;
+    puts.reserve(changes.puts.size());
+    for (const auto &[cid, data] : changes.puts)
+        puts.push_back({cid, data.size()});
+    return placeStoreChanges(store, changes.deletes, puts);
+}
+
 Result<void> commitStoreChanges(Store &store, const StoreChanges &changes)
 {
-    auto plan = StoreChangePlan::make(store, changes);
+    std::vector<StoreChangePlan::Put> puts;
+    puts.reserve(changes.puts.size());
+    for (const auto &[cid, data] : changes.puts)
+        puts.push_back({cid, data.size(), &data});
+    auto plan = StoreChangePlan::make(store, changes.deletes, puts);
     if (!plan)
         return std::unexpected(plan.error());
     return plan->apply(store);

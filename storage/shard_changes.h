@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -84,5 +85,13 @@ struct StorePlacement {
     Kind kind = Kind::Put;
 };
 [[nodiscard]] Result<std::vector<StorePlacement>> placeStoreChanges(Store &store, const StoreChanges &changes);
+// The same from sizes alone: where a put goes depends on its size, not its
+// bytes, so a placement asked for ahead copies no data.
+struct PlannedPut {
+    ContentId cid {};
+    uint64_t size = 0;
+};
+[[nodiscard]] Result<std::vector<StorePlacement>> placeStoreChanges(
+    Store &store, std::span<const ContentId> deletes, std::span<const PlannedPut> puts);
 
 } // namespace shardscope

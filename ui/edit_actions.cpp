@@ -282,6 +282,9 @@ void EditActions::putBlob()
         m_window);
     // A larger file is refused unread.
     dialog.setMaxBlobSize(session->maxBlobSize());
+    dialog.setPlacement([session](const ContentId &cid, quint64 size) {
+        return session ? session->placementOfPut(cid, size) : QString();
+    });
     if (dialog.exec() != QDialog::Accepted || !session)
         return;
     QString why;

@@ -248,7 +248,7 @@ void PutBlobDialog::validate()
     }
 
     if (m_placementOf) {
-        const QString where = m_cid ? m_placementOf(*m_cid) : QString();
+        const QString where = m_cid ? m_placementOf(*m_cid, size) : QString();
         m_placement->setText(where.isEmpty() ? tr("(known once the content ID is)") : where);
     }
 

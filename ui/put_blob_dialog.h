@@ -5,7 +5,7 @@
 // the store already holds the ID or one is staged) and keeps OK disabled
 // with the reason shown until the blob can be staged. Which shard takes the
 // blob is decided when the changes are written; the optional placement
-// function only says where it would go now.
+// function says where it would go if they were written now.
 #pragma once
 
 #include "data_source_widget.h"
@@ -36,8 +36,9 @@ public:
     // "already staged"); empty when it can. May look the ID up in the store,
     // so the dialog asks once per ID.
     using CidProblem = std::function<QString(const ContentId &)>;
-    // Where the blob would land ("root shard, key 3fa2…"); empty when unknown.
-    using Placement = std::function<QString(const ContentId &)>;
+    // Where a blob of this ID and size (0 before there is data) would land
+    // ("shard 1c"); empty when unknown.
+    using Placement = std::function<QString(const ContentId &, quint64 size)>;
 
     explicit PutBlobDialog(CidProblem cidProblem, QWidget *parent = nullptr);
 

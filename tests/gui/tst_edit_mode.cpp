@@ -10,6 +10,7 @@
 #include "checker.h"
 #include "compact_dialog.h"
 #include "demo_store.h"
+#include "dialog_test_support.h"
 #include "edit_actions.h"
 #include "edit_session.h"
 #include "fault_injection.h"
@@ -18,6 +19,7 @@
 #include "hex_view.h"
 #include "hydrate_dialog.h"
 #include "main_window.h"
+#include "put_blob_dialog.h"
 #include "shard.h"
 #include "slot_filter_model.h"
 #include "slot_table_model.h"
@@ -27,6 +29,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QLabel>
 #include <QCryptographicHash>
 #include <QMessageBox>
 #include <QPushButton>
@@ -150,6 +153,7 @@ private Q_SLOTS:
     void newShardThroughDialog();
     void storeModePutAndRemove();
     void storeReplacementWritten();
+    void putBlobSaysWhereItGoes();
     void storeWriteFailingPartWayIsFinishedByTheNext();
     void missingGenerationInitialised();
     void demoStoreEdited();
@@ -488,6 +492,37 @@ void TestEditMode::storeReplacementWritten()
     QVERIFY2(got, errorText(got).c_str());
     QVERIFY(got->has_value());
     QCOMPARE(toByteArray(**got), mended);
+}
+
+// Put Blob, opened from the window, says where the blob would go if written
+// now: the store write's plan, as the data (and so its size) changes.
+void TestEditMode::putBlobSaysWhereItGoes()
+{
+    QTemporaryDir scratch;
+    const QString dir = copyFixture(scratch.path(), QStringLiteral("store"));
+    MainWindow window(*m_repository);
+    Browser browser(window);
+    QString error;
+    QVERIFY2(browser.open(dir, &error) && browser.setEditMode(true, &error), qPrintable(error));
+    window.resize(1300, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    bool sawDialog = false;
+    onNextModal([&](QWidget *w) {
+        auto *dialog = qobject_cast<PutBlobDialog *>(w);
+        QVERIFY(dialog);
+        sawDialog = true;
+        QVERIFY(dialog->placementLabel()->isVisible());
+        dialog->setDeriveCid(false);
+        dialog->setCidHex(QStringLiteral("05") + QString(62, u'7'));
+        dialog->dataSourceWidget()->setText(QStringLiteral("a blob for a new child"));
+        QCOMPARE(dialog->placementLabel()->text(), QStringLiteral("shard 05, a shard the write makes"));
+        test::saveScreenshot(*dialog, QStringLiteral("put-blob-goes-to.png"));
+        dialog->reject();
+    });
+    window.editActions()->putBlobAction->trigger();
+    QVERIFY(sawDialog);
+    QVERIFY(!browser.storeEditSession()->hasChanges());
 }
 
 // A store change set is written shard by shard: when the disk fails in the

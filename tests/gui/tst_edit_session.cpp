@@ -1,6 +1,7 @@
 // EditSession and StoreEditSession: staging, each refusal with the shard
 // unchanged, undo/redo through the QUndoStack with its texts, revert, and
 // changes() as storage's commitChanges takes it (one commit run end to end).
+#include "../storage/test_support.h"
 #include "edit_session.h"
 #include "shard.h"
 #include "shard_changes.h"
@@ -17,8 +18,6 @@
 #include <QUndoStack>
 
 using namespace shardscope;
-
-Q_DECLARE_METATYPE(shardscope::Key)
 
 namespace {
 
@@ -86,6 +85,7 @@ private Q_SLOTS:
     void changesCommit();
     void storeSession();
     void storeSessionStagesUnwrittenAgain();
+    void placementOfAPut();
 
 private:
     std::unique_ptr<QTemporaryDir> m_tmp;
@@ -458,6 +458,56 @@ void TestEditSession::changesCommit()
 // After a store write that failed part way: what the store already shows
 // done counts as written, the rest is staged again, and nothing is lost
 // silently when there is no store to stage on.
+void TestEditSession::placementOfAPut()
+{
+    // Where Put Blob says a blob would go: the store write's own plan over
+    // the staged changes and the new blob, in words, with nothing written.
+    QTemporaryDir tmp;
+    const QString dir = testsupport::copyFixture(tmp.path(), QStringLiteral("store"));
+    QVERIFY(!dir.isEmpty());
+    const auto before = testsupport::snapshotTree(dir);
+    auto store = Store::open(dir.toStdString(), Store::Access::ReadWrite);
+    QVERIFY(store);
+    StoreEditSession session;
+    ContentId intoNewChild {};
+    intoNewChild[0] = 0x05; // the reference store's root is full and has no child 05
+    intoNewChild[1] = 0x77;
+    QCOMPARE(session.placementOfPut(intoNewChild, 10), QString()); // no store yet
+    session.setStore(&*store);
+    QCOMPARE(session.placementOfPut(intoNewChild, 10), QStringLiteral("shard 05, a shard the write makes"));
+
+    QFile expect(QStringLiteral(SHARDSCOPE_TEST_DATA "/store.expect.json"));
+    QVERIFY(expect.open(QIODevice::ReadOnly));
+    const QJsonArray blobs = QJsonDocument::fromJson(expect.readAll()).array();
+    const auto stored = cidOf(blobs[0].toObject()[QStringLiteral("cid")].toString());
+    QVERIFY(stored);
+    auto where = store->locate(*stored);
+    QVERIFY(where && where->has_value());
+    const QString shard = (*where)->relPath.empty()
+        ? QStringLiteral("the root shard")
+        : QStringLiteral("shard %1").arg(QString::fromStdString((*where)->relPath));
+    QCOMPARE(session.placementOfPut(*stored, 10), QStringLiteral("nowhere: %1 holds it already").arg(shard));
+    // Staged for removal, the same ID can be put again (a replacement).
+    QString why;
+    QVERIFY2(session.stageRemove(*stored, &why), qPrintable(why));
+    QVERIFY(!session.placementOfPut(*stored, 10).startsWith(QLatin1String("nowhere")));
+    // A blob no pack can hold: the write would refuse it, and says why.
+    const QString tooBig = session.placementOfPut(intoNewChild, quint64(1) << 40);
+    QVERIFY2(tooBig.startsWith(QLatin1String("nowhere: writing it would be refused"))
+            && tooBig.contains(QLatin1String("larger than a shard's pack")),
+        qPrintable(tooBig));
+    // A staged put takes room: the plan counts it before the new one.
+    QVERIFY2(session.stagePut(intoNewChild, QByteArray(10, 'x'), &why), qPrintable(why));
+    ContentId second = intoNewChild;
+    second[1] = 0x78;
+    QCOMPARE(session.placementOfPut(second, 10), QStringLiteral("shard 05, a shard the write makes"));
+    QCOMPARE(session.placementOfPut(intoNewChild, 10),
+        QStringLiteral("nowhere: writing it would be refused "
+                       "(%1: content id %2: put twice in one change set)")
+            .arg(dir, QString::fromStdString(toHex(intoNewChild))));
+    QCOMPARE(testsupport::snapshotTree(dir), before);
+}
+
 void TestEditSession::storeSessionStagesUnwrittenAgain()
 {
     QFile expect(QStringLiteral(SHARDSCOPE_TEST_DATA "/store.expect.json"));

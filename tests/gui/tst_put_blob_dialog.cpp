@@ -293,8 +293,10 @@ void TestPutBlobDialog::placement()
     // Hidden until the application says where blobs go.
     QVERIFY(dialog->placementLabel()->isHidden());
     QList<ContentId> placed;
-    dialog->setPlacement([&placed](const ContentId &cid) {
+    quint64 lastSize = 99;
+    dialog->setPlacement([&placed, &lastSize](const ContentId &cid, quint64 size) {
         placed << cid;
+        lastSize = size;
         return QStringLiteral("shard %1, key %2…").arg(QString::number(cid[0], 16), hexOf(cid).mid(2, 8));
     });
     dialog->show();
@@ -307,6 +309,7 @@ void TestPutBlobDialog::placement()
     QCOMPARE(dialog->placementLabel()->text(),
         QStringLiteral("shard %1, key %2…").arg(QString::number(cid[0], 16), hexOf(cid).mid(2, 8)));
     QVERIFY(placed.contains(cid));
+    QCOMPARE(lastSize, quint64(6)); // the size decides which shard has room
     dialog->setCidHex(QStringLiteral("12"));
     QVERIFY2(dialog->placementLabel()->text().contains(QLatin1String("known once")),
         qPrintable(dialog->placementLabel()->text()));
