@@ -490,6 +490,13 @@ Result<StoreChangePlan> StoreChangePlan::make(
                     continue;
                 }
             }
+            // validateChanges refuses it too, but only for a shard that
+            // exists, and a placement asked for ahead keeps no appends: a
+            // shard the commit would make must not be made for nothing.
+            if (key.isZero()) {
+                return fail(ErrorKind::Invalid, herePath,
+                    "content id " + hex + ": its key in this shard is all zero, which no shard can hold");
+            }
             if (p.data)
                 here.changes.appends.push_back({key, *p.data});
             here.appendedKeys.insert(key);

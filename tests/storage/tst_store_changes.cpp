@@ -393,6 +393,7 @@ void TestStoreChanges::refusedChangesChangeNothing_data()
     QTest::newRow("put, deleted and put again") << 3 << ErrorKind::Invalid;
     QTest::newRow("blob larger than a pack") << 4 << ErrorKind::Full;
     QTest::newRow("read-only store") << 5 << ErrorKind::Invalid;
+    QTest::newRow("all-zero key where the blob would go") << 6 << ErrorKind::Invalid;
 }
 
 void TestStoreChanges::refusedChangesChangeNothing()
@@ -434,8 +435,16 @@ void TestStoreChanges::refusedChangesChangeNothing()
     case 4:
         changes.puts.emplace_back(randomCid(rng), randomBytes(rng, 300));
         break;
+    case 6: { // zero in its key at every depth but the last
+        ContentId zeroKeyed {};
+        zeroKeyed[31] = 1;
+        changes.puts.emplace_back(zeroKeyed, randomBytes(rng, 30));
+        break;
+    }
     }
     const auto before = snapshotTree(root);
+    // The plan refuses what the commit refuses, before anything is written.
+    CHECK_ERROR(placeStoreChanges(*store, changes), kind);
     auto r = commitStoreChanges(*store, changes);
     CHECK_ERROR(r, kind);
     QCOMPARE(snapshotTree(root), before);
