@@ -408,36 +408,31 @@ quint64 StoreEditSession::maxBlobSize() const
     return root && *root ? (*root)->packSize() : 0;
 }
 
-namespace {
-
-// The staged puts by size: a plan needs no copy of their bytes.
-std::vector<PlannedPut> plannedPuts(const QList<StoreEditSession::PendingPut> &puts)
-{
-    std::vector<PlannedPut> out;
-    out.reserve(size_t(puts.size()));
-    for (const auto &p : puts)
-        out.push_back({p.cid, uint64_t(p.data.size())});
-    return out;
-}
-
-} // namespace
-
-Result<std::vector<StorePlacement>> StoreEditSession::placements() const
+Result<std::vector<StorePlacement>> StoreEditSession::plan(const std::optional<PlannedPut> &extra) const
 {
     if (!m_store)
         return fail(ErrorKind::Invalid, std::string(), "no store is open for editing");
     const std::vector<ContentId> removes(m_removes.begin(), m_removes.end());
-    return placeStoreChanges(*m_store, removes, plannedPuts(m_puts));
+    // By size: a plan needs no copy of the staged bytes.
+    std::vector<PlannedPut> puts;
+    puts.reserve(size_t(m_puts.size()) + 1);
+    for (const PendingPut &p : m_puts)
+        puts.push_back({p.cid, uint64_t(p.data.size())});
+    if (extra)
+        puts.push_back(*extra);
+    return placeStoreChanges(*m_store, removes, puts);
+}
+
+Result<std::vector<StorePlacement>> StoreEditSession::placements() const
+{
+    return plan(std::nullopt);
 }
 
 QString StoreEditSession::placementOfPut(const ContentId &cid, quint64 size) const
 {
     if (!m_store)
         return {};
-    const std::vector<ContentId> removes(m_removes.begin(), m_removes.end());
-    std::vector<PlannedPut> puts = plannedPuts(m_puts);
-    puts.push_back({cid, size});
-    auto placed = placeStoreChanges(*m_store, removes, puts);
+    auto placed = plan(PlannedPut {cid, size});
     if (!placed)
         return tr("nowhere: writing it would be refused (%1)").arg(QString::fromStdString(placed.error().describe()));
     const StorePlacement &p = placed->back();

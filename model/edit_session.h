@@ -22,6 +22,7 @@
 #include <QObject>
 #include <QString>
 
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -191,6 +192,8 @@ private:
     class SnapshotCommand;
     friend class SnapshotCommand;
     [[nodiscard]] QString lookup(const ContentId &cid, bool *stored) const;
+    // The store write's plan for the staged changes and, if given, one put more.
+    [[nodiscard]] Result<std::vector<StorePlacement>> plan(const std::optional<PlannedPut> &extra) const;
     // Every store edit is small; a command keeps the state before and after.
     void pushSnapshot(const QString &text, QList<PendingPut> puts, QList<ContentId> removes);
     void restore(const QList<PendingPut> &puts, const QList<ContentId> &removes);
