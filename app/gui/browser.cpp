@@ -246,10 +246,20 @@ void Browser::showShardProblem(const Error &openError)
     message += QLatin1Char('\n') + tr("The Diagnostics pane lists what the checker found.");
     m_window.showShardProblem(tr("%1 cannot be shown").arg(name), message);
     m_window.showStatusMessage(tr("Cannot open %1: %2").arg(name.toLower(), why));
-    m_window.setWindowTitle(
-        tr("%1 - ShardScope")
-            .arg(QDir::toNativeSeparators(m_relPath.isEmpty() ? m_path : m_path + QLatin1Char('/') + m_relPath)));
+    showShardTitle();
     selectTreeRow(m_relPath);
+}
+
+QString Browser::shardLocation() const
+{
+    return m_relPath.isEmpty() ? m_path : m_path + QLatin1Char('/') + m_relPath;
+}
+
+void Browser::showShardTitle()
+{
+    m_window.setWindowTitle(
+        tr("%1%2 - ShardScope")
+            .arg(QDir::toNativeSeparators(shardLocation()), editMode() ? tr(" [editing]") : QString()));
 }
 
 void Browser::selectTreeRow(const QString &relPath)
@@ -260,7 +270,6 @@ void Browser::selectTreeRow(const QString &relPath)
 
 void Browser::presentShard()
 {
-    const QString relPath = m_relPath;
     const Shard &s = *m_doc->shard;
     const std::optional<QByteArray> mf = readManifest(s.path());
     m_doc->manifestBytes = mf.value_or(QByteArray());
@@ -270,7 +279,7 @@ void Browser::presentShard()
     m_layout = PackLayout::fromShard(s);
 
     ShardPresentation view;
-    view.title = relPath.isEmpty() ? m_path : m_path + QLatin1Char('/') + relPath;
+    view.title = shardLocation();
     view.slotModel = &m_slots;
     view.summary = ShardSummary::fromShard(s);
     view.packLayout = &m_layout;
@@ -284,8 +293,7 @@ void Browser::presentShard()
     view.tableFile = std::make_shared<ShardFileHexSource>(m_doc, s.table().file());
     view.packFile = std::make_shared<ShardFileHexSource>(m_doc, s.pack().file());
     m_window.showShard(view);
-    m_window.setWindowTitle(
-        tr("%1%2 - ShardScope").arg(QDir::toNativeSeparators(view.title), editMode() ? tr(" [editing]") : QString()));
+    showShardTitle();
 }
 
 void Browser::withdrawShard()

@@ -99,6 +99,10 @@ private:
     void withdrawShard();
     // Shows, in place of the shard at m_relPath, why it cannot be opened.
     void showShardProblem(const Error &openError);
+    // The shown shard's directory (the location for the root), and the
+    // window title naming it.
+    [[nodiscard]] QString shardLocation() const;
+    void showShardTitle();
     // Keeps the store tree's current row on the shard shown.
     void selectTreeRow(const QString &relPath);
     void startSession();

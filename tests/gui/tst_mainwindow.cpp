@@ -482,6 +482,16 @@ void TestMainWindow::unreadableChildShownInPlace()
     QVERIFY(window.shardProblem().isEmpty());
     QVERIFY(window.slotView()->model()->rowCount() > 0);
 
+    // In edit mode the page says so too, and opening for writing makes nothing of 05.
+    QVERIFY(browser.setEditMode(true));
+    QVERIFY(!browser.showShard(QStringLiteral("05")));
+    QVERIFY(!window.shardProblem().isEmpty());
+    QVERIFY2(window.windowTitle().contains(QLatin1String("/05 [editing]")), qPrintable(window.windowTitle()));
+    // Back to read-only: the store opens again and 05 still cannot be shown.
+    QVERIFY(!browser.setEditMode(false));
+    QVERIFY(!browser.editMode());
+    QVERIFY(!window.shardProblem().isEmpty());
+
     // Looking wrote nothing, in 05 or anywhere else.
     QCOMPARE(snapshotTree(store), before);
 }
