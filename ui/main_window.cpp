@@ -280,9 +280,6 @@ void MainWindow::createCentre()
     // A reset moves the current index without a signal; drop what the panes show.
     connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] { onCurrentSlotChanged({}); });
     connect(m_preview, &PreviewPane::hexRequested, this, [this] { m_tabs->setCurrentIndex(HexTab); });
-    connect(m_tree, &QTreeView::activated, this, [this](const QModelIndex &index) {
-        Q_EMIT shardActivated(index.siblingAtColumn(0).data(StoreTreeModel::RelPathRole).toString());
-    });
 }
 
 void MainWindow::createDocks()
